@@ -1,0 +1,46 @@
+/* Configuration: a declarative option table over libconfig. */
+#ifndef VIGIL_CONF_H
+#define VIGIL_CONF_H
+
+struct vigil_conf {
+	char	*var_dir;
+	int	 log_level;
+	/* api */
+	char	*listen;		/* FastCGI unix socket path */
+	int	 listen_mode;
+	char	*listen_group;
+	int	 workers;
+	char	*pid_file;
+	int	 max_request;		/* bytes of query + body */
+	int	 timestamp_window;	/* seconds */
+	int	 nonce_ttl;		/* seconds */
+	char	*host_id;
+	char	*master_key_file;
+	int	 access_log;
+	/* database */
+	char	*db_host;
+	int	 db_port;
+	char	*db_socket;
+	char	*db_name;
+	char	*db_user;
+	char	*db_password_file;
+	/* public addresses shown in URLs */
+	char	*public_host;
+	int	 http_port;
+	int	 rtmp_port;
+	char	*gb_ip;
+	int	 gb_udp_port;
+	int	 gb_tcp_port;
+};
+
+/*
+ * Parses and validates the file at path (NULL: defaults only). On success
+ * *cp owns a new configuration (free with conf_free); on failure the reason
+ * is logged and an errno returned.
+ */
+int	conf_load(struct vigil_conf **cp, const char *path);
+void	conf_free(struct vigil_conf *c);
+/* Resolves a path option against var_dir; the result is malloc'd. */
+char	*conf_path(const struct vigil_conf *c, const char *p);
+
+#endif

@@ -1,0 +1,195 @@
+/* Authentication: signature, timestamp window, nonce ledger, key, tenant. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include <openssl/crypto.h>
+
+#include "common/buf.h"
+#include "common/conf.h"
+#include "common/crypto.h"
+#include "common/db.h"
+#include "common/log.h"
+#include "common/sign.h"
+#include "common/vault.h"
+#include "common/vtime.h"
+#include "auth.h"
+
+#define AUTH_NONCE_MAX	128
+#define AUTH_KEY_MAX	64
+
+static const char auth_key_sql[] =
+    "SELECT k.secret_enc, k.role, k.tenant_id, t.status"
+    " FROM api_keys k LEFT JOIN tenants t ON t.id = k.tenant_id"
+    " WHERE k.access_key_id = ? AND k.revoked = 0";
+
+/*
+ * Affects 0 rows when the nonce is live for this key (a replay), 1 when new
+ * and 2 when an expired row was reused; one statement, so workers on any
+ * node sharing the database agree.
+ */
+static const char auth_nonce_sql[] =
+    "INSERT INTO nonces (access_key_id, nonce, expires_at)"
+    " VALUES (?, ?, UTC_TIMESTAMP() + INTERVAL ? SECOND)"
+    " ON DUPLICATE KEY UPDATE expires_at = IF(expires_at < UTC_TIMESTAMP(),"
+    " VALUES(expires_at), expires_at)";
+
+static const char auth_gc_sql[] =
+    "DELETE FROM nonces WHERE expires_at < UTC_TIMESTAMP() LIMIT 1000";
+
+static enum api_err
+auth_common(struct api_req *r)
+{
+	static const char *const signing[] = { "AccessKeyId", "Signature",
+	    "SignatureMethod", "SignatureVersion", "SignatureNonce" };
+	const char *v;
+
+	for (size_t i = 0; i < sizeof(signing) / sizeof(signing[0]); i++) {
+		v = api_param(r, signing[i]);
+		if (v == NULL || *v == '\0')
+			return api_fail(r, AE_INCOMPLETE_SIGNATURE,
+			    "The request signature is incomplete: %s is "
+			    "missing.", signing[i]);
+	}
+	if (strcmp(api_param(r, "SignatureMethod"), "HMAC-SHA1") != 0)
+		return api_fail(r, AE_INCOMPLETE_SIGNATURE,
+		    "SignatureMethod must be HMAC-SHA1.");
+	if (strcmp(api_param(r, "SignatureVersion"), "1.0") != 0)
+		return api_fail(r, AE_INCOMPLETE_SIGNATURE,
+		    "SignatureVersion must be 1.0.");
+	if (strlen(api_param(r, "SignatureNonce")) > AUTH_NONCE_MAX)
+		return api_fail(r, AE_INCOMPLETE_SIGNATURE,
+		    "SignatureNonce is longer than %d characters.",
+		    AUTH_NONCE_MAX);
+	if (strlen(api_param(r, "AccessKeyId")) > AUTH_KEY_MAX)
+		return api_fail(r, AE_KEY_NOT_FOUND,
+		    "The specified AccessKeyId is not found.");
+	if ((v = api_param(r, "Version")) == NULL || *v == '\0')
+		return api_fail(r, AE_MISSING_PARAMETER,
+		    "The input parameter Version is mandatory.");
+	if (strcmp(v, "2018-12-12") != 0)
+		return api_fail(r, AE_INVALID_VERSION,
+		    "The specified Version is not supported: use 2018-12-12.");
+	if ((v = api_param(r, "Format")) != NULL && strcasecmp(v, "JSON") != 0)
+		return api_fail(r, AE_INVALID_PARAMETER,
+		    "The specified Format is not supported: use JSON.");
+	return AE_OK;
+}
+
+static enum api_err
+auth_timestamp(struct api_req *r)
+{
+	const char *v = api_param(r, "Timestamp");
+	time_t t, now = time(NULL);
+
+	if (v == NULL || *v == '\0')
+		return api_fail(r, AE_MISSING_PARAMETER,
+		    "The input parameter Timestamp is mandatory.");
+	if (vtime_parse(v, &t) != 0)
+		return api_fail(r, AE_TIMESTAMP_FORMAT,
+		    "Timestamp must be YYYY-MM-DDThh:mm:ssZ in UTC.");
+	if (llabs((long long)(t - now)) > r->conf->timestamp_window)
+		return api_fail(r, AE_TIMESTAMP_EXPIRED,
+		    "Timestamp is more than %d seconds away from server time.",
+		    r->conf->timestamp_window);
+	return AE_OK;
+}
+
+enum api_err
+auth_signature(struct api_req *r, const char *secret)
+{
+	char sig[SIGN_B64_LEN];
+	struct buf sts = { 0 };
+	enum api_err e = AE_OK;
+
+	if (sign_string_to_sign(&sts, r->method, r->params.v,
+	    r->params.n) != 0) {
+		buf_free(&sts);
+		return api_fail_errno(r, ENOMEM, "string to sign");
+	}
+	sign_compute(sig, secret, sts.p, sts.len);
+	if (!crypto_streq(sig, api_param(r, "Signature")))
+		e = api_fail(r, AE_SIGNATURE_MISMATCH,
+		    "The request signature does not conform to standards. "
+		    "Server StringToSign: %.400s", sts.p);
+	buf_free(&sts);
+	return e;
+}
+
+enum api_err
+auth_precheck(struct api_req *r)
+{
+	enum api_err e;
+
+	if ((e = auth_common(r)) != AE_OK)
+		return e;
+	return auth_timestamp(r);
+}
+
+enum api_err
+auth_check(struct api_req *r)
+{
+	struct db_res *res = NULL;
+	const char *key_id, *enc, *role, *tenant, *status;
+	char *secret = NULL;
+	uint64_t affected = 0;
+	size_t enclen;
+	enum api_err e;
+	int error;
+
+	if ((e = auth_precheck(r)) != AE_OK)
+		return e;
+	key_id = api_param(r, "AccessKeyId");
+	if ((error = db_query(r->db, &res, auth_key_sql, "s", key_id)) != 0)
+		return api_fail_errno(r, error, "key lookup");
+	if (db_res_rows(res) == 0) {
+		e = api_fail(r, AE_KEY_NOT_FOUND,
+		    "The specified AccessKeyId is not found.");
+		goto out;
+	}
+	enc = db_res_get(res, 0, 0, &enclen);
+	role = db_res_get(res, 0, 1, NULL);
+	tenant = db_res_get(res, 0, 2, NULL);
+	status = db_res_get(res, 0, 3, NULL);
+	if ((error = vault_open(key_id, enc, enclen, &secret)) != 0) {
+		e = api_fail_errno(r, error, "key secret unseal");
+		goto out;
+	}
+	if ((e = auth_signature(r, secret)) != AE_OK)
+		goto out;
+	if ((error = db_exec(r->db, &affected, auth_nonce_sql, "ssi", key_id,
+	    api_param(r, "SignatureNonce"),
+	    (int64_t)r->conf->nonce_ttl)) != 0) {
+		e = api_fail_errno(r, error, "nonce ledger");
+		goto out;
+	}
+	if (affected == 0) {
+		e = api_fail(r, AE_NONCE_USED,
+		    "The SignatureNonce has been used already.");
+		goto out;
+	}
+	r->key_id = key_id;
+	r->is_operator = strcmp(role, "operator") == 0;
+	r->tenant_id = tenant ? strtoull(tenant, NULL, 10) : 0;
+	if (!r->is_operator && (status == NULL || atoi(status) != 2)) {
+		e = api_fail(r, AE_USER_SUSPENDED,
+		    "The service of this account is suspended.");
+		goto out;
+	}
+	e = AE_OK;
+out:
+	if (secret != NULL) {
+		OPENSSL_cleanse(secret, strlen(secret));
+		free(secret);
+	}
+	db_res_free(res);
+	return e;
+}
+
+void
+auth_gc(struct db *db)
+{
+	(void)db_exec(db, NULL, auth_gc_sql, "");
+}

@@ -1,0 +1,73 @@
+/* vigil-api: the signed HTTP API as a pre-forked FastCGI server. */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/conf.h"
+#include "common/log.h"
+#include "master.h"
+#include "migrate.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: vigil-api [-c file] [-t | --migrate | --init-operator]\n"
+	    "  -c file          configuration (default: built-in values)\n"
+	    "  -t               test the configuration and exit\n"
+	    "  --migrate        apply database migrations and exit\n"
+	    "  --init-operator  create or re-register the operator key\n");
+	exit(2);
+}
+
+int
+main(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "migrate", no_argument, NULL, 'm' },
+		{ "init-operator", no_argument, NULL, 'o' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct vigil_conf *c;
+	const char *path = NULL;
+	int ch, mode = 0;
+
+	log_init("vigil-api");
+	while ((ch = getopt_long(argc, argv, "c:th", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 'c':
+			path = optarg;
+			break;
+		case 't':
+		case 'm':
+		case 'o':
+			mode = ch;
+			break;
+		default:
+			usage();
+		}
+	}
+	if (optind != argc)
+		usage();
+	if (conf_load(&c, path) != 0)
+		return 1;
+	log_verbosity = c->log_level;
+	switch (mode) {
+	case 't':
+		fprintf(stderr, "vigil-api: configuration %s is ok\n",
+		    path ? path : "(defaults)");
+		conf_free(c);
+		return 0;
+	case 'm':
+		ch = migrate_run(c) != 0;
+		conf_free(c);
+		return ch;
+	case 'o':
+		ch = migrate_init_operator(c) != 0;
+		conf_free(c);
+		return ch;
+	}
+	return master_run(c, path);
+}

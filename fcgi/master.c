@@ -1,0 +1,295 @@
+/*
+ * Master: binds the FastCGI socket, forks the workers, respawns one that dies
+ * (with backoff when it keeps dying), reloads on SIGHUP, and stops gracefully
+ * on SIGTERM. Signals only write a byte to a self-pipe; the loop acts.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/conf.h"
+#include "common/log.h"
+#include "common/vtime.h"
+#include "master.h"
+#include "worker.h"
+
+#define MASTER_MAX_WORKERS	512
+#define MASTER_STOP_TIMEOUT_US	(30ULL * 1000000)
+#define MASTER_QUICK_DEATH_US	(2ULL * 1000000)
+#define MASTER_BACKOFF_MAX_US	(10ULL * 1000000)
+
+struct master_worker {
+	pid_t		pid;		/* 0: slot waits for a respawn */
+	int		retiring;	/* replaced by a reload: no respawn */
+	uint64_t	started_us;
+	uint64_t	respawn_at_us;
+	unsigned	quick_deaths;
+};
+
+static int master_pipe[2] = { -1, -1 };
+static struct master_worker master_workers[MASTER_MAX_WORKERS];
+static unsigned master_nworkers;
+
+static void
+master_on_signal(int sig)
+{
+	unsigned char b = (unsigned char)sig;
+	int saved = errno;
+
+	(void)!write(master_pipe[1], &b, 1);
+	errno = saved;
+}
+
+static int
+master_listen(const struct vigil_conf *c)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(c->listen) >= sizeof(sun.sun_path)) {
+		log_warnx("socket path too long: %s", c->listen);
+		return -1;
+	}
+	strcpy(sun.sun_path, c->listen);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1) {
+		log_warn("socket");
+		return -1;
+	}
+	unlink(c->listen);
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    chmod(c->listen, (mode_t)c->listen_mode) == -1 ||
+	    listen(fd, 1024) == -1) {
+		log_warn("listen on %s", c->listen);
+		close(fd);
+		return -1;
+	}
+	if (c->listen_group[0] != '\0') {
+		struct group *g = getgrnam(c->listen_group);
+
+		if (g == NULL || chown(c->listen, (uid_t)-1, g->gr_gid) == -1)
+			log_warnx("cannot give %s to group %s", c->listen,
+			    c->listen_group);
+	}
+	return fd;
+}
+
+static void
+master_spawn(struct master_worker *w, const struct vigil_conf *c, int fd)
+{
+	pid_t pid = fork();
+
+	if (pid == -1) {
+		log_warn("fork");
+		w->respawn_at_us = vtime_mono_us() + 1000000;
+		return;
+	}
+	if (pid == 0) {
+		struct sigaction sa = { .sa_handler = SIG_DFL };
+
+		sigaction(SIGCHLD, &sa, NULL);
+		close(master_pipe[0]);
+		close(master_pipe[1]);
+		_exit(worker_run(c, fd));
+	}
+	w->pid = pid;
+	w->started_us = vtime_mono_us();
+	w->respawn_at_us = 0;
+}
+
+static struct master_worker *
+master_find(pid_t pid)
+{
+	for (unsigned i = 0; i < master_nworkers; i++)
+		if (master_workers[i].pid == pid)
+			return &master_workers[i];
+	return NULL;
+}
+
+static void
+master_reap(int stopping)
+{
+	struct master_worker *w;
+	pid_t pid;
+	int st;
+
+	while ((pid = waitpid(-1, &st, WNOHANG)) > 0) {
+		uint64_t now = vtime_mono_us();
+
+		if ((w = master_find(pid)) == NULL)
+			continue;
+		if (WIFSIGNALED(st))
+			log_warnx("worker %d killed by signal %d%s", (int)pid,
+			    WTERMSIG(st), WCOREDUMP(st) ? " (core)" : "");
+		else if (WEXITSTATUS(st) != 0 || (!stopping && !w->retiring))
+			log_warnx("worker %d exited with status %d", (int)pid,
+			    WEXITSTATUS(st));
+		w->pid = 0;
+		if (stopping || w->retiring) {
+			/* the slot is dropped: compact the table */
+			*w = master_workers[--master_nworkers];
+			continue;
+		}
+		/* A worker that keeps dying young is respawned ever later. */
+		if (now - w->started_us < MASTER_QUICK_DEATH_US) {
+			uint64_t d = 100000ULL << (w->quick_deaths < 7 ?
+			    w->quick_deaths : 7);
+
+			w->quick_deaths++;
+			w->respawn_at_us = now + (d < MASTER_BACKOFF_MAX_US ?
+			    d : MASTER_BACKOFF_MAX_US);
+			log_warnx("respawning in %llu ms",
+			    (unsigned long long)(w->respawn_at_us - now) /
+			    1000);
+		} else {
+			w->quick_deaths = 0;
+			w->respawn_at_us = now;
+		}
+	}
+}
+
+/* Starts workers for the (new) configuration; old ones finish and exit. */
+static void
+master_add_generation(const struct vigil_conf *c, int fd)
+{
+	for (unsigned i = 0; i < master_nworkers; i++)
+		if (master_workers[i].pid != 0) {
+			master_workers[i].retiring = 1;
+			kill(master_workers[i].pid, SIGTERM);
+		}
+	/* waiting slots of the old generation are simply dropped */
+	for (unsigned i = 0; i < master_nworkers; )
+		if (master_workers[i].pid == 0)
+			master_workers[i] = master_workers[--master_nworkers];
+		else
+			i++;
+	for (int i = 0; i < c->workers &&
+	    master_nworkers < MASTER_MAX_WORKERS; i++) {
+		struct master_worker *w = &master_workers[master_nworkers++];
+
+		memset(w, 0, sizeof(*w));
+		master_spawn(w, c, fd);
+	}
+}
+
+static struct vigil_conf *
+master_reload(struct vigil_conf *c, const char *conf_path, int fd)
+{
+	struct vigil_conf *n;
+
+	if (conf_load(&n, conf_path) != 0) {
+		log_warnx("reload of %s failed: keeping the running "
+		    "configuration", conf_path);
+		return c;
+	}
+	if (strcmp(n->listen, c->listen) != 0)
+		log_warnx("api.listen changes only on restart");
+	log_verbosity = n->log_level;
+	log_info("configuration reloaded; replacing workers");
+	master_add_generation(n, fd);
+	conf_free(c);
+	return n;
+}
+
+static int
+master_write_pid(const char *path)
+{
+	FILE *f = fopen(path, "we");
+
+	if (f == NULL) {
+		log_warn("pid file %s", path);
+		return -1;
+	}
+	fprintf(f, "%d\n", (int)getpid());
+	return fclose(f);
+}
+
+int
+master_run(struct vigil_conf *c, const char *conf_path)
+{
+	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP };
+	struct sigaction sa = { .sa_handler = master_on_signal,
+	    .sa_flags = SA_RESTART };
+	uint64_t stop_deadline = 0;
+	int fd, stopping = 0;
+
+	log_init("vigil-api master");
+	if ((fd = master_listen(c)) == -1 || master_write_pid(c->pid_file))
+		return 1;
+	if (pipe2(master_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
+		log_warn("pipe");
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	master_add_generation(c, fd);
+	log_info("listening on %s with %d workers", c->listen, c->workers);
+
+	while (!stopping || master_nworkers > 0) {
+		struct pollfd pfd = { .fd = master_pipe[0], .events = POLLIN };
+		uint64_t now = vtime_mono_us(), next = now + 1000000;
+		unsigned char sig;
+
+		for (unsigned i = 0; i < master_nworkers && !stopping; i++) {
+			struct master_worker *w = &master_workers[i];
+
+			if (w->pid == 0 && w->respawn_at_us <= now)
+				master_spawn(w, c, fd);
+			if (w->pid == 0 && w->respawn_at_us < next)
+				next = w->respawn_at_us;
+		}
+		if (stopping && now > stop_deadline) {
+			log_warnx("workers still busy: killing them");
+			for (unsigned i = 0; i < master_nworkers; i++)
+				kill(master_workers[i].pid, SIGKILL);
+			stop_deadline = now + MASTER_STOP_TIMEOUT_US;
+		}
+		if (poll(&pfd, 1, (int)((next - now) / 1000) + 1) <= 0)
+			continue;
+		while (read(master_pipe[0], &sig, 1) == 1) {
+			switch (sig) {
+			case SIGCHLD:
+				master_reap(stopping);
+				break;
+			case SIGHUP:
+				if (!stopping)
+					c = master_reload(c, conf_path, fd);
+				break;
+			default:
+				if (stopping)
+					break;
+				log_info("stopping: waiting for workers to "
+				    "finish their requests");
+				stopping = 1;
+				stop_deadline = vtime_mono_us() +
+				    MASTER_STOP_TIMEOUT_US;
+				/* waiting slots have no process */
+				for (unsigned i = 0; i < master_nworkers; )
+					if (master_workers[i].pid == 0)
+						master_workers[i] =
+						    master_workers[
+						    --master_nworkers];
+					else
+						kill(master_workers[i++].pid,
+						    SIGTERM);
+				break;
+			}
+		}
+	}
+	close(fd);
+	unlink(c->listen);
+	unlink(c->pid_file);
+	log_info("stopped");
+	conf_free(c);
+	return 0;
+}
