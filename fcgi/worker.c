@@ -122,11 +122,17 @@ worker_params(struct api_req *r, FCGX_Request *rq)
 	return AE_OK;
 }
 
+/* libfcgi's own printf lacks %zu and friends: format here instead. */
 static void
 worker_write(FCGX_Request *rq, int status, const char *body, size_t len)
 {
-	FCGX_FPrintF(rq->out, "Status: %d\r\nContent-Type: application/json;"
-	    "charset=utf-8\r\nContent-Length: %zu\r\n\r\n", status, len);
+	char head[160];
+	int n;
+
+	n = snprintf(head, sizeof(head), "Status: %d\r\nContent-Type: "
+	    "application/json;charset=utf-8\r\nContent-Length: %zu\r\n\r\n",
+	    status, len);
+	FCGX_PutStr(head, n, rq->out);
 	FCGX_PutStr(body, (int)len, rq->out);
 }
 
