@@ -24,7 +24,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: vigilctl [--endpoint URL] [--key-file F | --access-key-id ID"
 	    " --access-key-secret S]\n"
-	    "                [--post] [--print-url] Action [Key=Value ...]\n"
+	    "                [--post] [--print-url [--count N]] Action"
+	    " [Key=Value ...]\n"
 	    "defaults: endpoint http://127.0.0.1:$VIGIL_HTTP_PORT (8080),"
 	    " key file $VIGIL_VAR/operator.key (var/)\n");
 	exit(2);
@@ -36,20 +37,31 @@ on_body(char *p, size_t sz, size_t n, void *arg)
 	return buf_add(arg, p, sz * n) == 0 ? sz * n : 0;
 }
 
-/* Appends name=value pairs, percent-encoded, joined by '&'. */
+/* Sets q to the signed, percent-encoded query of sorted params v. */
 static int
-encode_query(struct buf *q, const struct sign_param *v, size_t n,
-    const char *sig)
+sign_query(struct buf *q, const char *method, const struct sign_param *v,
+    size_t n, const char *secret)
 {
+	struct buf sts = { 0 };
+	char sig[SIGN_B64_LEN];
+	int error = -1;
+
+	buf_reset(q);
+	if (sign_string_to_sign(&sts, method, v, n) != 0)
+		goto out;
+	sign_compute(sig, secret, sts.p, sts.len);
 	for (size_t i = 0; i < n; i++)
 		if ((i && buf_addc(q, '&')) ||
 		    sign_pct_encode(q, v[i].name, strlen(v[i].name)) ||
 		    buf_addc(q, '=') ||
 		    sign_pct_encode(q, v[i].value, strlen(v[i].value)))
-			return -1;
+			goto out;
 	if (buf_adds(q, "&Signature=") || sign_pct_encode(q, sig, strlen(sig)))
-		return -1;
-	return 0;
+		goto out;
+	error = 0;
+out:
+	buf_free(&sts);
+	return error;
 }
 
 int
@@ -62,17 +74,19 @@ main(int argc, char **argv)
 		{ "access-key-secret", required_argument, NULL, 's' },
 		{ "post", no_argument, NULL, 'p' },
 		{ "print-url", no_argument, NULL, 'u' },
+		{ "count", required_argument, NULL, 'n' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
 	char id[KEYFILE_FIELD_MAX] = "", secret[KEYFILE_FIELD_MAX] = "";
-	char nonce[37], ts[VTIME_LEN], sig[SIGN_B64_LEN], endpoint[512];
+	char nonce[37], ts[VTIME_LEN], endpoint[512];
 	char keyfile[512], *key_id = NULL, *key_secret = NULL;
 	struct sign_param v[MAX_PARAMS];
-	struct buf sts = { 0 }, q = { 0 }, url = { 0 }, body = { 0 };
+	struct buf q = { 0 }, url = { 0 }, body = { 0 };
 	const char *env, *method = "GET";
 	size_t n = 0, k;
 	int ch, print_url = 0, rc = 3;
+	long count = 1;
 	long status = 0;
 	CURL *curl;
 
@@ -100,6 +114,9 @@ main(int argc, char **argv)
 			break;
 		case 'u':
 			print_url = 1;
+			break;
+		case 'n':
+			count = atol(optarg);
 			break;
 		default:
 			usage();
@@ -141,19 +158,21 @@ main(int argc, char **argv)
 			n++;
 	}
 	sign_sort(v, n);
-	if (sign_string_to_sign(&sts, method, v, n) != 0)
-		return 3;
-	sign_compute(sig, key_secret, sts.p, sts.len);
-	if (encode_query(&q, v, n, sig) != 0)
-		return 3;
-	if (strcmp(method, "GET") == 0)
-		buf_addf(&url, "%s/?%s", endpoint, q.p);
-	else
-		buf_addf(&url, "%s/", endpoint);
-	if (print_url) {
-		printf("%s\n", strcmp(method, "GET") == 0 ? url.p : q.p);
-		return 0;
+	/* --print-url --count N: N URLs, each with its own nonce */
+	for (long i = 0; i < (print_url ? count : 1); i++) {
+		if ((i > 0 && crypto_uuid(nonce) != 0) ||
+		    sign_query(&q, method, v, n, key_secret) != 0)
+			return 3;
+		buf_reset(&url);
+		if (strcmp(method, "GET") == 0)
+			buf_addf(&url, "%s/?%s", endpoint, q.p);
+		else
+			buf_addf(&url, "%s/", endpoint);
+		if (print_url)
+			printf("%s\n", strcmp(method, "GET") == 0 ? url.p : q.p);
 	}
+	if (print_url)
+		return 0;
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	if ((curl = curl_easy_init()) == NULL)
 		return 3;
@@ -173,7 +192,6 @@ main(int argc, char **argv)
 out:
 	curl_easy_cleanup(curl);
 	curl_global_cleanup();
-	buf_free(&sts);
 	buf_free(&q);
 	buf_free(&url);
 	buf_free(&body);

@@ -19,6 +19,7 @@
 
 #define AUTH_NONCE_MAX	128
 #define AUTH_KEY_MAX	64
+#define AUTH_CACHE_SIZE	64
 
 static const char auth_key_sql[] =
     "SELECT k.secret_enc, k.role, k.tenant_id, t.status"
@@ -26,13 +27,17 @@ static const char auth_key_sql[] =
     " WHERE k.access_key_id = ? AND k.revoked = 0";
 
 /*
- * Affects 0 rows when the nonce is live for this key (a replay), 1 when new
- * and 2 when an expired row was reused; one statement, so workers on any
- * node sharing the database agree.
+ * Records the nonce only while the key is valid and its tenant open, in one
+ * statement so workers on any node sharing the database agree. Affects 0
+ * rows on a replay (or a revoked key, a suspended tenant: the caller tells
+ * them apart), 1 for a new nonce and 2 when an expired row was reused.
  */
 static const char auth_nonce_sql[] =
     "INSERT INTO nonces (access_key_id, nonce, expires_at)"
-    " VALUES (?, ?, UTC_TIMESTAMP() + INTERVAL ? SECOND)"
+    " SELECT k.access_key_id, ?, UTC_TIMESTAMP() + INTERVAL ? SECOND"
+    " FROM api_keys k LEFT JOIN tenants t ON t.id = k.tenant_id"
+    " WHERE k.access_key_id = ? AND k.revoked = 0"
+    " AND (k.role = 'operator' OR t.status = 2)"
     " ON DUPLICATE KEY UPDATE expires_at = IF(expires_at < UTC_TIMESTAMP(),"
     " VALUES(expires_at), expires_at)";
 
@@ -97,6 +102,81 @@ auth_timestamp(struct api_req *r)
 	return AE_OK;
 }
 
+/*
+ * Keys never change once made, so each worker keeps the ones it has seen;
+ * revocation and the tenant's status are checked on every request by the
+ * nonce statement instead, which saves a round trip per request.
+ */
+struct auth_key {
+	char		id[AUTH_KEY_MAX + 1];
+	char		secret[64];
+	int		is_operator;
+	uint64_t	tenant_id;
+};
+
+static struct auth_key auth_cache[AUTH_CACHE_SIZE];
+static unsigned auth_cache_next;
+
+static struct auth_key *
+auth_cache_find(const char *id)
+{
+	for (unsigned i = 0; i < AUTH_CACHE_SIZE; i++)
+		if (strcmp(auth_cache[i].id, id) == 0)
+			return &auth_cache[i];
+	return NULL;
+}
+
+static void
+auth_cache_drop(struct auth_key *k)
+{
+	OPENSSL_cleanse(k, sizeof(*k));
+}
+
+/*
+ * Reads the key from the database. With cache set it is remembered (round
+ * robin); *status gets the tenant's status (2 for the operator).
+ */
+static enum api_err
+auth_key_load(struct api_req *r, const char *id, struct auth_key *out,
+    int *status)
+{
+	struct db_res *res = NULL;
+	const char *enc, *tenant, *st;
+	char *secret = NULL;
+	size_t enclen;
+	enum api_err e = AE_OK;
+	int error;
+
+	if ((error = db_query(r->db, &res, auth_key_sql, "s", id)) != 0)
+		return api_fail_errno(r, error, "key lookup");
+	if (db_res_rows(res) == 0) {
+		e = api_fail(r, AE_KEY_NOT_FOUND,
+		    "The specified AccessKeyId is not found.");
+		goto out;
+	}
+	enc = db_res_get(res, 0, 0, &enclen);
+	tenant = db_res_get(res, 0, 2, NULL);
+	st = db_res_get(res, 0, 3, NULL);
+	if ((error = vault_open(id, enc, enclen, &secret)) != 0 ||
+	    strlen(secret) >= sizeof(out->secret)) {
+		e = api_fail_errno(r, error ? error : EINVAL, "key unseal");
+		goto out;
+	}
+	memset(out, 0, sizeof(*out));
+	snprintf(out->id, sizeof(out->id), "%s", id);
+	snprintf(out->secret, sizeof(out->secret), "%s", secret);
+	out->is_operator = strcmp(db_res_get(res, 0, 1, NULL), "operator") == 0;
+	out->tenant_id = tenant ? strtoull(tenant, NULL, 10) : 0;
+	*status = out->is_operator ? 2 : st ? atoi(st) : 0;
+out:
+	if (secret != NULL) {
+		OPENSSL_cleanse(secret, strlen(secret));
+		free(secret);
+	}
+	db_res_free(res);
+	return e;
+}
+
 enum api_err
 auth_signature(struct api_req *r, const char *secret)
 {
@@ -131,61 +211,45 @@ auth_precheck(struct api_req *r)
 enum api_err
 auth_check(struct api_req *r)
 {
-	struct db_res *res = NULL;
-	const char *key_id, *enc, *role, *tenant, *status;
-	char *secret = NULL;
+	struct auth_key *k, fresh;
+	const char *id;
 	uint64_t affected = 0;
-	size_t enclen;
 	enum api_err e;
-	int error;
+	int error, status;
 
 	if ((e = auth_precheck(r)) != AE_OK)
 		return e;
-	key_id = api_param(r, "AccessKeyId");
-	if ((error = db_query(r->db, &res, auth_key_sql, "s", key_id)) != 0)
-		return api_fail_errno(r, error, "key lookup");
-	if (db_res_rows(res) == 0) {
-		e = api_fail(r, AE_KEY_NOT_FOUND,
-		    "The specified AccessKeyId is not found.");
-		goto out;
+	id = api_param(r, "AccessKeyId");
+	if ((k = auth_cache_find(id)) == NULL) {
+		if ((e = auth_key_load(r, id, &fresh, &status)) != AE_OK)
+			return e;
+		k = &auth_cache[auth_cache_next++ % AUTH_CACHE_SIZE];
+		auth_cache_drop(k);
+		*k = fresh;
+		auth_cache_drop(&fresh);
 	}
-	enc = db_res_get(res, 0, 0, &enclen);
-	role = db_res_get(res, 0, 1, NULL);
-	tenant = db_res_get(res, 0, 2, NULL);
-	status = db_res_get(res, 0, 3, NULL);
-	if ((error = vault_open(key_id, enc, enclen, &secret)) != 0) {
-		e = api_fail_errno(r, error, "key secret unseal");
-		goto out;
-	}
-	if ((e = auth_signature(r, secret)) != AE_OK)
-		goto out;
-	if ((error = db_exec(r->db, &affected, auth_nonce_sql, "ssi", key_id,
-	    api_param(r, "SignatureNonce"),
-	    (int64_t)r->conf->nonce_ttl)) != 0) {
-		e = api_fail_errno(r, error, "nonce ledger");
-		goto out;
-	}
+	if ((e = auth_signature(r, k->secret)) != AE_OK)
+		return e;
+	if ((error = db_exec(r->db, &affected, auth_nonce_sql, "sis",
+	    api_param(r, "SignatureNonce"), (int64_t)r->conf->nonce_ttl,
+	    id)) != 0)
+		return api_fail_errno(r, error, "nonce ledger");
 	if (affected == 0) {
-		e = api_fail(r, AE_NONCE_USED,
+		/* rare: a replay, or the key or tenant changed; look again */
+		auth_cache_drop(k);
+		if ((e = auth_key_load(r, id, &fresh, &status)) != AE_OK)
+			return e;
+		auth_cache_drop(&fresh);
+		if (status != 2)
+			return api_fail(r, AE_USER_SUSPENDED,
+			    "The service of this account is suspended.");
+		return api_fail(r, AE_NONCE_USED,
 		    "The SignatureNonce has been used already.");
-		goto out;
 	}
-	r->key_id = key_id;
-	r->is_operator = strcmp(role, "operator") == 0;
-	r->tenant_id = tenant ? strtoull(tenant, NULL, 10) : 0;
-	if (!r->is_operator && (status == NULL || atoi(status) != 2)) {
-		e = api_fail(r, AE_USER_SUSPENDED,
-		    "The service of this account is suspended.");
-		goto out;
-	}
-	e = AE_OK;
-out:
-	if (secret != NULL) {
-		OPENSSL_cleanse(secret, strlen(secret));
-		free(secret);
-	}
-	db_res_free(res);
-	return e;
+	r->key_id = id;
+	r->is_operator = k->is_operator;
+	r->tenant_id = k->tenant_id;
+	return AE_OK;
 }
 
 void

@@ -122,16 +122,32 @@ worker_params(struct api_req *r, FCGX_Request *rq)
 	return AE_OK;
 }
 
+static const char *
+worker_reason(int status)
+{
+	switch (status) {
+	case 200: return "OK";
+	case 400: return "Bad Request";
+	case 403: return "Forbidden";
+	case 404: return "Not Found";
+	case 409: return "Conflict";
+	case 413: return "Payload Too Large";
+	case 429: return "Too Many Requests";
+	case 503: return "Service Unavailable";
+	default: return "Internal Server Error";
+	}
+}
+
 /* libfcgi's own printf lacks %zu and friends: format here instead. */
 static void
 worker_write(FCGX_Request *rq, int status, const char *body, size_t len)
 {
-	char head[160];
+	char head[192];
 	int n;
 
-	n = snprintf(head, sizeof(head), "Status: %d\r\nContent-Type: "
+	n = snprintf(head, sizeof(head), "Status: %d %s\r\nContent-Type: "
 	    "application/json;charset=utf-8\r\nContent-Length: %zu\r\n\r\n",
-	    status, len);
+	    status, worker_reason(status), len);
 	FCGX_PutStr(head, n, rq->out);
 	FCGX_PutStr(body, (int)len, rq->out);
 }

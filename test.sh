@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Every test of Vigil: the same set-up as ./run.sh, then the unit tests
+# (make check), the integration suite against a fresh stack on other ports,
+# `make distcheck` and a short fuzz run. The last line is "N passed, N failed";
+# the exit status is non-zero when anything failed.
+#
+# Environment: VIGIL_TEST_HTTP_PORT (18080), VIGIL_TEST_DB_PORT (13307),
+# VIGIL_FUZZ_SECONDS (20 per target; 0 skips fuzzing).
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")"
+
+export VIGIL_VAR=$PWD/var/test
+export VIGIL_HTTP_PORT=${VIGIL_TEST_HTTP_PORT:-18080}
+export VIGIL_DB_PORT=${VIGIL_TEST_DB_PORT:-13307}
+# shellcheck source=run.sh
+source ./run.sh --lib
+
+passed=0 failed=0
+result() { # result NAME PASSED FAILED
+	passed=$((passed + $2))
+	failed=$((failed + $3))
+	say "$1: $2 passed, $3 failed"
+}
+
+# The stack of the tests is always fresh, and always stopped.
+stack_stop >/dev/null 2>&1 || true
+rm -rf "$VIGIL_VAR"
+trap 'stack_stop >/dev/null 2>&1 || true' EXIT
+
+mkdir -p "$LOG_DIR"
+ensure_packages
+build
+
+say "unit tests (make check)"
+make -j2 check >"$LOG_DIR/unit.log" 2>&1 || true
+unit_pass=$(sed -n 's/^# PASS: *//p' test-suite.log 2>/dev/null || echo 0)
+unit_fail=$(awk '/^# (FAIL|ERROR|XPASS):/ { n += $3 } END { print n + 0 }' test-suite.log 2>/dev/null || echo 1)
+[[ -n $unit_pass ]] || { unit_pass=0 unit_fail=1; tail -n 30 "$LOG_DIR/unit.log" >&2; }
+((unit_fail == 0)) || grep -h '^not ok\|^FAIL\|^ERROR' tests/unit/*.log "$LOG_DIR/unit.log" >&2 || true
+result unit "$unit_pass" "$unit_fail"
+
+say "integration tests (stack at $ENDPOINT)"
+stack_start >"$LOG_DIR/stack-start.log" 2>&1 || { cat "$LOG_DIR/stack-start.log" >&2; exit 1; }
+(cd tests/integration && [[ -d node_modules/@alicloud/pop-core ]] ||
+	npm install --no-audit --no-fund --loglevel=error >"$LOG_DIR/npm.log" 2>&1) ||
+	{ cat "$LOG_DIR/npm.log" >&2; exit 1; }
+node --test --test-concurrency=1 tests/integration/ >"$LOG_DIR/integration.log" 2>&1 || true
+int_pass=$(sed -n 's/^# pass //p' "$LOG_DIR/integration.log" | tail -n 1)
+int_fail=$(sed -n 's/^# fail //p' "$LOG_DIR/integration.log" | tail -n 1)
+[[ -n $int_pass && -n $int_fail ]] || { int_pass=0 int_fail=1; }
+((int_fail == 0)) || grep -B2 -A25 '^not ok\|^    not ok' "$LOG_DIR/integration.log" >&2 || true
+result integration "$int_pass" "$int_fail"
+stack_stop >/dev/null 2>&1
+
+say "make distcheck"
+if make -j2 distcheck >"$LOG_DIR/distcheck.log" 2>&1; then
+	result distcheck 1 0
+else
+	tail -n 30 "$LOG_DIR/distcheck.log" >&2
+	result distcheck 0 1
+fi
+
+if ((${VIGIL_FUZZ_SECONDS:-20} > 0)); then
+	say "fuzzing (${VIGIL_FUZZ_SECONDS:-20} s per target)"
+	fuzz_out=$(tests/fuzz/run.sh "${VIGIL_FUZZ_SECONDS:-20}" 2>&1) || true
+	printf '%s\n' "$fuzz_out" >"$LOG_DIR/fuzz.log"
+	result fuzz "$(grep -c ': ok' <<<"$fuzz_out" || true)" \
+		"$(grep -vc ': ok' <<<"$(grep -E '^fuzz_[a-z]+:' <<<"$fuzz_out")" || true)"
+fi
+
+echo "$passed passed, $failed failed"
+((failed == 0))
