@@ -40,7 +40,8 @@ unit_fail=$(awk '/^# (FAIL|ERROR|XPASS):/ { n += $3 } END { print n + 0 }' test-
 result unit "$unit_pass" "$unit_fail"
 
 say "integration tests (stack at $ENDPOINT)"
-stack_start >"$LOG_DIR/stack-start.log" 2>&1 || { cat "$LOG_DIR/stack-start.log" >&2; exit 1; }
+# a process of its own, so set -e holds inside it (a || here would lift it)
+./run.sh start >"$LOG_DIR/stack-start.log" 2>&1 || { cat "$LOG_DIR/stack-start.log" >&2; exit 1; }
 (cd tests/integration && [[ -d node_modules/@alicloud/pop-core ]] ||
 	npm install --no-audit --no-fund --loglevel=error >"$LOG_DIR/npm.log" 2>&1) ||
 	{ cat "$LOG_DIR/npm.log" >&2; exit 1; }
@@ -62,10 +63,14 @@ fi
 
 if ((${VIGIL_FUZZ_SECONDS:-20} > 0)); then
 	say "fuzzing (${VIGIL_FUZZ_SECONDS:-20} s per target)"
-	fuzz_out=$(tests/fuzz/run.sh "${VIGIL_FUZZ_SECONDS:-20}" 2>&1) || true
+	fuzz_rc=0
+	fuzz_out=$(tests/fuzz/run.sh "${VIGIL_FUZZ_SECONDS:-20}" 2>&1) || fuzz_rc=$?
 	printf '%s\n' "$fuzz_out" >"$LOG_DIR/fuzz.log"
-	result fuzz "$(grep -c ': ok' <<<"$fuzz_out" || true)" \
-		"$(grep -vc ': ok' <<<"$(grep -E '^fuzz_[a-z]+:' <<<"$fuzz_out")" || true)"
+	fuzz_ok=$(grep -cE '^fuzz_[a-z]+: ok' <<<"$fuzz_out" || true)
+	fuzz_bad=$(grep -E '^fuzz_[a-z]+: ' <<<"$fuzz_out" | grep -vc ': ok' || true)
+	((fuzz_rc == 0 || fuzz_bad > 0)) || fuzz_bad=1
+	((fuzz_bad == 0)) || printf '%s\n' "$fuzz_out" >&2
+	result fuzz "$fuzz_ok" "$fuzz_bad"
 fi
 
 echo "$passed passed, $failed failed"

@@ -114,8 +114,13 @@ conf_read(struct vigil_conf *c, const config_t *cf, const struct conf_opt *o,
 		v = config_setting_get_string(s);
 		break;
 	case CONFIG_TYPE_INT:
-		snprintf(buf, sizeof(buf), o->type == CT_MODE ? "%o" : "%d",
-		    config_setting_get_int(s));
+		/*
+		 * libconfig has no octal literals and reads 0660 as decimal
+		 * 660: the digits of a mode as written are octal.
+		 */
+		snprintf(buf, sizeof(buf), o->type == CT_MODE &&
+		    config_setting_get_format(s) == CONFIG_FORMAT_HEX ? "%o" :
+		    "%d", config_setting_get_int(s));
 		v = buf;
 		break;
 	case CONFIG_TYPE_BOOL:

@@ -144,15 +144,32 @@ out:
 	return error;
 }
 
+int
+crypto_hexval(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	return -1;
+}
+
+/*
+ * Exactly 2n hex digits: sscanf("%2x") would take " 1", "-1", "0x" or a
+ * digit and a newline, loading a truncated or mangled file as another key.
+ */
 static int
 crypto_unhex(uint8_t *out, const char *hex, size_t n)
 {
 	for (size_t i = 0; i < n; i++) {
-		unsigned v;
+		int hi = crypto_hexval(hex[2 * i]);
+		int lo = crypto_hexval(hex[2 * i + 1]);
 
-		if (sscanf(hex + 2 * i, "%2x", &v) != 1)
+		if (hi < 0 || lo < 0)
 			return EINVAL;
-		out[i] = (uint8_t)v;
+		out[i] = (uint8_t)(hi << 4 | lo);
 	}
 	return 0;
 }

@@ -12,6 +12,8 @@
 int	crypto_random(void *buf, size_t n);
 /* Writes 2n hex digits and a NUL to out (upper != 0: A-F). */
 void	crypto_hex(char *out, const void *in, size_t n, int upper);
+/* The value of one hex digit (either case), or -1. */
+int	crypto_hexval(char c);
 /* n random bytes as 2n hex digits plus NUL into out. */
 int	crypto_random_hex(char *out, size_t n, int upper);
 /* Uppercase UUID text (36 chars + NUL) from random bits. */

@@ -40,7 +40,9 @@ sign_cmp(const void *a, const void *b)
 void
 sign_sort(struct sign_param *v, size_t n)
 {
-	qsort(v, n, sizeof(*v), sign_cmp);
+	/* an empty set has v == NULL, which qsort must not be given */
+	if (n > 1)
+		qsort(v, n, sizeof(*v), sign_cmp);
 }
 
 int

@@ -182,15 +182,20 @@ auth_signature(struct api_req *r, const char *secret)
 {
 	char sig[SIGN_B64_LEN];
 	struct buf sts = { 0 };
+	const char *given = api_param(r, "Signature");
 	enum api_err e = AE_OK;
 
+	if (given == NULL)
+		return api_fail(r, AE_INCOMPLETE_SIGNATURE,
+		    "The request signature is incomplete: Signature is "
+		    "missing.");
 	if (sign_string_to_sign(&sts, r->method, r->params.v,
 	    r->params.n) != 0) {
 		buf_free(&sts);
 		return api_fail_errno(r, ENOMEM, "string to sign");
 	}
 	sign_compute(sig, secret, sts.p, sts.len);
-	if (!crypto_streq(sig, api_param(r, "Signature")))
+	if (!crypto_streq(sig, given))
 		e = api_fail(r, AE_SIGNATURE_MISMATCH,
 		    "The request signature does not conform to standards. "
 		    "Server StringToSign: %.400s", sts.p);

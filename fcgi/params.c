@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/crypto.h"
 #include "params.h"
 
 int
@@ -45,18 +46,6 @@ params_utf8_valid(const unsigned char *s, size_t n)
 	return 1;
 }
 
-static int
-params_hexval(char c)
-{
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	if (c >= 'A' && c <= 'F')
-		return c - 'A' + 10;
-	return -1;
-}
-
 /* Decodes s[0..n) into a new string; '+' is a space as in any form. */
 static int
 params_decode(const char *s, size_t n, char **out)
@@ -74,8 +63,8 @@ params_decode(const char *s, size_t n, char **out)
 				free(d);
 				return EINVAL;
 			}
-			hi = params_hexval(s[i + 1]);
-			lo = params_hexval(s[i + 2]);
+			hi = crypto_hexval(s[i + 1]);
+			lo = crypto_hexval(s[i + 2]);
 			if (hi < 0 || lo < 0 || (hi == 0 && lo == 0)) {
 				free(d);
 				return EINVAL;
