@@ -27,17 +27,16 @@ static const char auth_key_sql[] =
     " WHERE k.access_key_id = ? AND k.revoked = 0";
 
 /*
- * Records the nonce only while the key is valid and its tenant open, in one
- * statement so workers on any node sharing the database agree. Affects 0
- * rows on a replay (or a revoked key, a suspended tenant: the caller tells
- * them apart), 1 for a new nonce and 2 when an expired row was reused.
+ * Records the nonce only while the key is usable (not revoked, its tenant
+ * not suspended: the ordering Actions keep api_keys.enabled in step), in one
+ * single-table statement so workers on any node sharing the database agree.
+ * Affects 0 rows on a replay or an unusable key (the caller tells them
+ * apart), 1 for a new nonce and 2 when an expired row was reused.
  */
 static const char auth_nonce_sql[] =
     "INSERT INTO nonces (access_key_id, nonce, expires_at)"
-    " SELECT k.access_key_id, ?, UTC_TIMESTAMP() + INTERVAL ? SECOND"
-    " FROM api_keys k LEFT JOIN tenants t ON t.id = k.tenant_id"
-    " WHERE k.access_key_id = ? AND k.revoked = 0"
-    " AND (k.role = 'operator' OR t.status = 2)"
+    " SELECT access_key_id, ?, UTC_TIMESTAMP() + INTERVAL ? SECOND"
+    " FROM api_keys WHERE access_key_id = ? AND revoked = 0 AND enabled = 1"
     " ON DUPLICATE KEY UPDATE expires_at = IF(expires_at < UTC_TIMESTAMP(),"
     " VALUES(expires_at), expires_at)";
 

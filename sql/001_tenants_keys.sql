@@ -21,6 +21,9 @@ CREATE TABLE IF NOT EXISTS api_keys (
   -- AES-256-GCM sealed secret, bound to access_key_id
   secret_enc    VARBINARY(256) NOT NULL,
   revoked       TINYINT(1) NOT NULL DEFAULT 0,
+  -- 0 while the tenant is suspended (kept in step by SuspendMtsService and
+  -- RenewMtsService, so authentication reads one row)
+  enabled       TINYINT(1) NOT NULL DEFAULT 1,
   created_at    DATETIME(3) NOT NULL DEFAULT CURRENT_TIMESTAMP(3),
   KEY api_keys_tenant (tenant_id),
   CONSTRAINT api_keys_tenant_fk FOREIGN KEY (tenant_id) REFERENCES tenants (id)

@@ -43,12 +43,14 @@ static const char mts_key_sql[] =
     " WHERE tenant_id = ? AND role = 'tenant' AND revoked = 0"
     " ORDER BY created_at LIMIT 1";
 static const char mts_key_insert_sql[] =
-    "INSERT INTO api_keys (access_key_id, role, tenant_id, secret_enc)"
-    " VALUES (?, 'tenant', ?, ?)";
+    "INSERT INTO api_keys (access_key_id, role, tenant_id, secret_enc,"
+    " enabled) VALUES (?, 'tenant', ?, ?, ?)";
 static const char mts_status_sql[] =
     "UPDATE tenants SET status = ? WHERE id = ?";
 static const char mts_revoke_sql[] =
     "UPDATE api_keys SET revoked = 1 WHERE tenant_id = ?";
+static const char mts_enable_sql[] =
+    "UPDATE api_keys SET enabled = ? WHERE tenant_id = ?";
 static const char mts_get_sql[] =
     "SELECT status FROM tenants WHERE user_id = ?";
 
@@ -105,8 +107,10 @@ mts_lookup(struct api_req *r, const char *user, uint64_t *id, int *status)
 	return 0;
 }
 
+/* A key of a suspended tenant is made disabled, like its others. */
 static int
-mts_new_key(struct api_req *r, uint64_t tenant, char id[33], char secret[33])
+mts_new_key(struct api_req *r, uint64_t tenant, int enabled, char id[33],
+    char secret[33])
 {
 	uint8_t *enc;
 	size_t enclen;
@@ -116,14 +120,14 @@ mts_new_key(struct api_req *r, uint64_t tenant, char id[33], char secret[33])
 	    (error = crypto_random_hex(secret, 16, 1)) != 0 ||
 	    (error = vault_seal(id, secret, &enc, &enclen)) != 0)
 		return error;
-	error = db_exec(r->db, NULL, mts_key_insert_sql, "sib", id,
-	    (int64_t)tenant, enc, enclen);
+	error = db_exec(r->db, NULL, mts_key_insert_sql, "sibi", id,
+	    (int64_t)tenant, enc, enclen, (int64_t)enabled);
 	free(enc);
 	return error;
 }
 
 static int
-mts_existing_key(struct api_req *r, uint64_t tenant, char id[33],
+mts_existing_key(struct api_req *r, uint64_t tenant, int status, char id[33],
     char secret[33])
 {
 	struct db_res *res;
@@ -137,7 +141,7 @@ mts_existing_key(struct api_req *r, uint64_t tenant, char id[33],
 		return error;
 	if (db_res_rows(res) == 0) {
 		db_res_free(res);
-		return mts_new_key(r, tenant, id, secret);
+		return mts_new_key(r, tenant, status == MTS_OPEN, id, secret);
 	}
 	snprintf(id, 33, "%s", db_res_get(res, 0, 0, NULL));
 	enc = db_res_get(res, 0, 1, &enclen);
@@ -174,21 +178,21 @@ mts_create_tx(struct api_req *r, const char *user, char id[33],
 		    info, infolen)) != 0 ||
 		    (error = mts_lookup(r, user, &tenant, &status)) != 0)
 			goto out;
-		error = mts_new_key(r, tenant, id, secret);
+		error = mts_new_key(r, tenant, 1, id, secret);
 		break;
 	case MTS_DELETED:
 		/* A deleted tenant opens afresh, with new keys. */
 		if ((error = db_exec(r->db, NULL, mts_reopen_sql, "bi", info,
 		    infolen, (int64_t)tenant)) != 0)
 			goto out;
-		error = mts_new_key(r, tenant, id, secret);
+		error = mts_new_key(r, tenant, 1, id, secret);
 		break;
 	default:
 		/* Idempotent: the same keys; the newest storage keys win. */
 		if ((error = db_exec(r->db, NULL, mts_access_sql, "bi", info,
 		    infolen, (int64_t)tenant)) != 0)
 			goto out;
-		error = mts_existing_key(r, tenant, id, secret);
+		error = mts_existing_key(r, tenant, status, id, secret);
 		break;
 	}
 	if (error == 0)
@@ -250,8 +254,13 @@ mts_transition(struct api_req *r, int to)
 	if ((error = db_exec(r->db, NULL, mts_status_sql, "ii", (int64_t)to,
 	    (int64_t)tenant)) != 0)
 		goto fail;
-	if (to == MTS_DELETED && (error = db_exec(r->db, NULL, mts_revoke_sql,
-	    "i", (int64_t)tenant)) != 0)
+	if (to == MTS_DELETED)
+		error = db_exec(r->db, NULL, mts_revoke_sql, "i",
+		    (int64_t)tenant);
+	else
+		error = db_exec(r->db, NULL, mts_enable_sql, "ii",
+		    (int64_t)(to == MTS_OPEN), (int64_t)tenant);
+	if (error)
 		goto fail;
 	if ((error = db_commit(r->db)) != 0)
 		goto fail;
