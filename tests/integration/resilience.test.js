@@ -168,3 +168,25 @@ test('the same API works behind Apache 2.4 (mod_proxy_fcgi)', async () => {
     S.apache('stop', port);
   }
 });
+
+test('SIGTERM stops gracefully: requests in flight finish, none is cut', async () => {
+  const master = L.pidFile('vigil-api.pid');
+  const errLog = require('node:path').join(L.VAR, 'log/nginx-error.log');
+  const errBefore = fs.readFileSync(errLog, 'utf8').length;
+  const l = load(8);
+  await L.sleep(300);
+  process.kill(master, 'SIGTERM');
+  const gone = await L.waitFor(() => {
+    try { process.kill(master, 0); return false; } catch (e) { return true; }
+  }, 15000);
+  await l.stop();
+  assert.ok(gone, 'the master exits');
+  assert.match(L.accessLog(), /stopping: waiting for workers/);
+  // answered in full, or refused at connect (502) once the socket closed
+  for (const s of l.seen) assert.ok(s.status === 200 || s.status === 502, JSON.stringify(s));
+  assert.ok(l.seen.filter((s) => s.status === 200).length > 20);
+  const errs = fs.readFileSync(errLog, 'utf8').slice(errBefore);
+  assert.doesNotMatch(errs, /prematurely closed|reset by peer/, 'a reply was cut');
+  S.apiStart();
+  assert.ok(await allSucceed(8));
+});

@@ -23,6 +23,7 @@ module.exports = {
   conf: path.join(L.VAR, 'vigil.conf'),
   dbStop: () => runLib('stop_pidfile mariadb "$DB_PID" mariadbd'),
   dbStart: () => runLib('db_start'),
+  apiStart: () => runLib('api_start'),
   apache: (cmd, port) => {
     const r = spawnSync(path.join(__dirname, 'apache.sh'),
       [cmd, L.VAR, String(port)], { encoding: 'utf8' });
