@@ -11,7 +11,8 @@
 #include "conf.h"
 #include "log.h"
 
-enum conf_type { CT_STR, CT_INT, CT_BOOL, CT_PATH, CT_MODE, CT_LEVEL };
+enum conf_type { CT_STR, CT_INT, CT_BOOL, CT_PATH, CT_MODE, CT_LEVEL,
+	CT_GBDOMAIN };
 
 struct conf_opt {
 	const char	*name;
@@ -52,6 +53,7 @@ static const struct conf_opt conf_opts[] = {
 	{ "public.gb_ip", CT_STR, O(gb_ip), "127.0.0.1", 0, 0 },
 	{ "public.gb_udp_port", CT_INT, O(gb_udp_port), "5060", 1, 65535 },
 	{ "public.gb_tcp_port", CT_INT, O(gb_tcp_port), "5060", 1, 65535 },
+	{ "public.gb_domain", CT_GBDOMAIN, O(gb_domain), "3402000000", 0, 0 },
 };
 #undef O
 
@@ -65,6 +67,10 @@ conf_set(struct vigil_conf *c, const struct conf_opt *o, const char *v,
 	long n;
 
 	switch (o->type) {
+	case CT_GBDOMAIN:
+		if (strlen(v) != 10 || strspn(v, "0123456789") != 10)
+			goto bad;
+		/* FALLTHROUGH */
 	case CT_STR:
 	case CT_PATH:
 		free(*FIELD(c, o, char *));
@@ -199,7 +205,8 @@ conf_free(struct vigil_conf *c)
 	if (c == NULL)
 		return;
 	for (size_t i = 0; i < sizeof(conf_opts) / sizeof(conf_opts[0]); i++)
-		if (conf_opts[i].type == CT_STR || conf_opts[i].type == CT_PATH)
+		if (conf_opts[i].type == CT_STR || conf_opts[i].type == CT_PATH ||
+		    conf_opts[i].type == CT_GBDOMAIN)
 			free(*FIELD(c, &conf_opts[i], char *));
 	free(c);
 }

@@ -31,6 +31,7 @@ struct vigil_conf {
 	char	*gb_ip;
 	int	 gb_udp_port;
 	int	 gb_tcp_port;
+	char	*gb_domain;	/* 10 digits: SIP realm, prefix of GbIds */
 };
 
 /*

@@ -17,7 +17,8 @@
 #define DB_STMT_CACHE	64
 
 struct db_stmt_slot {
-	const char	*sql;
+	char		*sql;	/* a copy: SQL built at run time reuses buffers */
+	uint64_t	 hash;
 	MYSQL_STMT	*st;
 };
 
@@ -29,6 +30,7 @@ struct db {
 	db_connect_hook		 hook;
 	struct db_stmt_slot	 cache[DB_STMT_CACHE];
 	unsigned		 ncache;
+	uint64_t		 insert_id;
 	char			 err[256];
 };
 
@@ -82,8 +84,10 @@ db_open(struct db **dbp, const struct vigil_conf *c, db_connect_hook hook)
 static void
 db_disconnect(struct db *db)
 {
-	for (unsigned i = 0; i < db->ncache; i++)
+	for (unsigned i = 0; i < db->ncache; i++) {
 		mysql_stmt_close(db->cache[i].st);
+		free(db->cache[i].sql);
+	}
 	db->ncache = 0;
 	if (db->conn != NULL)
 		mysql_close(db->conn);
@@ -172,15 +176,29 @@ db_fail(struct db *db, unsigned e, const char *msg)
 	return EIO;
 }
 
+static uint64_t
+db_hash(const char *s)
+{
+	uint64_t h = 14695981039346656037ULL;	/* FNV-1a */
+
+	while (*s)
+		h = (h ^ (unsigned char)*s++) * 1099511628211ULL;
+	return h;
+}
+
 static MYSQL_STMT *
 db_prepare(struct db *db, const char *sql, int *error)
 {
+	uint64_t h = db_hash(sql);
 	MYSQL_STMT *st;
+	char *copy;
 
 	for (unsigned i = 0; i < db->ncache; i++)
-		if (db->cache[i].sql == sql)
+		if (db->cache[i].hash == h && strcmp(db->cache[i].sql, sql) == 0)
 			return db->cache[i].st;
-	if ((st = mysql_stmt_init(db->conn)) == NULL) {
+	if ((copy = strdup(sql)) == NULL || (st = mysql_stmt_init(db->conn)) ==
+	    NULL) {
+		free(copy);
 		*error = ENOMEM;
 		return NULL;
 	}
@@ -189,17 +207,20 @@ db_prepare(struct db *db, const char *sql, int *error)
 
 		*error = db_fail(db, e, mysql_stmt_error(st));
 		mysql_stmt_close(st);
+		free(copy);
 		if (*error != ENOTCONN)
 			log_warnx("prepare: %s", sql);
 		return NULL;
 	}
 	if (db->ncache == DB_STMT_CACHE) {
 		mysql_stmt_close(db->cache[0].st);
+		free(db->cache[0].sql);
 		memmove(db->cache, db->cache + 1,
 		    sizeof(db->cache[0]) * (DB_STMT_CACHE - 1));
 		db->ncache--;
 	}
-	db->cache[db->ncache].sql = sql;
+	db->cache[db->ncache].sql = copy;
+	db->cache[db->ncache].hash = h;
 	db->cache[db->ncache++].st = st;
 	return st;
 }
@@ -213,40 +234,68 @@ struct db_args {
 };
 
 static int
-db_bind_args(struct db_args *a, const char *types, va_list ap)
+db_bind_args(struct db_args *a, const struct db_arg *v, unsigned n)
 {
 	memset(a, 0, sizeof(*a));
-	for (; *types; types++, a->n++) {
+	if (n > DB_MAX_PARAMS)
+		return EINVAL;
+	for (a->n = 0; a->n < n; a->n++) {
 		MYSQL_BIND *b = &a->bind[a->n];
-		const char *s;
+		const struct db_arg *p = &v[a->n];
 
-		if (a->n == DB_MAX_PARAMS)
-			return EINVAL;
-		switch (*types) {
+		switch (p->type) {
 		case 's':
-			s = va_arg(ap, const char *);
 			b->buffer_type = MYSQL_TYPE_STRING;
-			if (s == NULL) {
+			if (p->s == NULL) {
 				a->nulls[a->n] = 1;
 				b->is_null = &a->nulls[a->n];
 				break;
 			}
-			b->buffer = (void *)s;
-			a->lens[a->n] = strlen(s);
+			b->buffer = (void *)p->s;
+			a->lens[a->n] = strlen(p->s);
 			b->buffer_length = a->lens[a->n];
 			b->length = &a->lens[a->n];
 			break;
 		case 'i':
-			a->ints[a->n] = va_arg(ap, int64_t);
+			a->ints[a->n] = p->i;
 			b->buffer_type = MYSQL_TYPE_LONGLONG;
 			b->buffer = &a->ints[a->n];
 			break;
 		case 'b':
 			b->buffer_type = MYSQL_TYPE_BLOB;
-			b->buffer = (void *)va_arg(ap, const void *);
-			a->lens[a->n] = va_arg(ap, size_t);
-			b->buffer_length = a->lens[a->n];
+			b->buffer = (void *)p->s;
+			a->lens[a->n] = p->len;
+			b->buffer_length = p->len;
 			b->length = &a->lens[a->n];
+			break;
+		default:
+			return EINVAL;
+		}
+	}
+	return 0;
+}
+
+/* Reads the variadic parameters of db_exec/db_query into args. */
+static int
+db_collect(struct db_arg *args, unsigned *n, const char *types, va_list ap)
+{
+	for (*n = 0; types[*n]; (*n)++) {
+		struct db_arg *p = &args[*n];
+
+		if (*n == DB_MAX_PARAMS)
+			return EINVAL;
+		memset(p, 0, sizeof(*p));
+		p->type = types[*n];
+		switch (p->type) {
+		case 's':
+			p->s = va_arg(ap, const char *);
+			break;
+		case 'i':
+			p->i = va_arg(ap, int64_t);
+			break;
+		case 'b':
+			p->s = va_arg(ap, const void *);
+			p->len = va_arg(ap, size_t);
 			break;
 		default:
 			return EINVAL;
@@ -330,23 +379,19 @@ out:
 
 static int
 db_run(struct db *db, struct db_res **resp, uint64_t *affected,
-    const char *sql, const char *types, va_list ap)
+    const char *sql, const struct db_arg *args, unsigned n)
 {
 	struct db_args a;
 	struct db_res *r = NULL;
 	MYSQL_STMT *st;
 	int error, attempt;
-	va_list aq;
 
+	if ((error = db_bind_args(&a, args, n)) != 0)
+		return error;
 	for (attempt = 0; attempt < 2; attempt++) {
 		int retry_ok = !db->in_tx;
 
 		if ((error = db_connect(db)) != 0)
-			return error;
-		va_copy(aq, ap);
-		error = db_bind_args(&a, types, aq);
-		va_end(aq);
-		if (error)
 			return error;
 		if ((st = db_prepare(db, sql, &error)) == NULL) {
 			if (error == ENOTCONN && retry_ok)
@@ -363,6 +408,7 @@ db_run(struct db *db, struct db_res **resp, uint64_t *affected,
 		}
 		if (affected != NULL)
 			*affected = mysql_stmt_affected_rows(st);
+		db->insert_id = mysql_stmt_insert_id(st);
 		if (resp == NULL)
 			return 0;
 		if ((r = calloc(1, sizeof(*r))) == NULL)
@@ -380,30 +426,55 @@ db_run(struct db *db, struct db_res **resp, uint64_t *affected,
 }
 
 int
+db_execv(struct db *db, uint64_t *affected, const char *sql,
+    const struct db_arg *args, unsigned n)
+{
+	return db_run(db, NULL, affected, sql, args, n);
+}
+
+int
+db_queryv(struct db *db, struct db_res **resp, const char *sql,
+    const struct db_arg *args, unsigned n)
+{
+	*resp = NULL;
+	return db_run(db, resp, NULL, sql, args, n);
+}
+
+int
 db_exec(struct db *db, uint64_t *affected, const char *sql,
     const char *types, ...)
 {
+	struct db_arg args[DB_MAX_PARAMS];
+	unsigned n;
 	va_list ap;
 	int error;
 
 	va_start(ap, types);
-	error = db_run(db, NULL, affected, sql, types, ap);
+	error = db_collect(args, &n, types, ap);
 	va_end(ap);
-	return error;
+	return error ? error : db_run(db, NULL, affected, sql, args, n);
 }
 
 int
 db_query(struct db *db, struct db_res **resp, const char *sql,
     const char *types, ...)
 {
+	struct db_arg args[DB_MAX_PARAMS];
+	unsigned n;
 	va_list ap;
 	int error;
 
 	*resp = NULL;
 	va_start(ap, types);
-	error = db_run(db, resp, NULL, sql, types, ap);
+	error = db_collect(args, &n, types, ap);
 	va_end(ap);
-	return error;
+	return error ? error : db_run(db, resp, NULL, sql, args, n);
+}
+
+uint64_t
+db_insert_id(struct db *db)
+{
+	return db->insert_id;
 }
 
 int

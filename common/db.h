@@ -1,6 +1,6 @@
 /*
  * MariaDB access: one connection per process, prepared statements cached by
- * SQL text pointer, transactions, and reconnection after a server restart.
+ * SQL text, transactions, and reconnection after a server restart.
  */
 #ifndef VIGIL_DB_H
 #define VIGIL_DB_H
@@ -39,6 +39,22 @@ int	db_exec(struct db *db, uint64_t *affected, const char *sql,
 /* As db_exec; *resp owns every row as text (free with db_res_free). */
 int	db_query(struct db *db, struct db_res **resp, const char *sql,
 	    const char *types, ...);
+/* One parameter of the array form, for SQL built at run time. */
+struct db_arg {
+	char		 type;		/* 's', 'i' or 'b' as above */
+	const char	*s;		/* 's' (NULL: SQL NULL), 'b' */
+	int64_t		 i;		/* 'i' */
+	size_t		 len;		/* 'b' */
+};
+
+/* As db_exec / db_query with n parameters in args. */
+int	db_execv(struct db *db, uint64_t *affected, const char *sql,
+	    const struct db_arg *args, unsigned n);
+int	db_queryv(struct db *db, struct db_res **resp, const char *sql,
+	    const struct db_arg *args, unsigned n);
+/* Last AUTO_INCREMENT id of this connection. */
+uint64_t db_insert_id(struct db *db);
+
 /* Runs SQL text without parameters, possibly several statements. */
 int	db_exec_script(struct db *db, const char *sql);
 

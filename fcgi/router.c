@@ -10,12 +10,9 @@
 #include "params.h"
 #include "router.h"
 
-static const struct route router_routes[] = {
-	{ "CreateMtsService", mts_create, PERM_OPERATOR, mts_create_params },
-	{ "SuspendMtsService", mts_suspend, PERM_OPERATOR, mts_user_params },
-	{ "RenewMtsService", mts_renew, PERM_OPERATOR, mts_user_params },
-	{ "DeleteMtsService", mts_delete, PERM_OPERATOR, mts_user_params },
-	{ "GetMtsServiceStatus", mts_status, PERM_OPERATOR, mts_user_params },
+static const struct route *const router_tables[] = {
+	mts_routes, group_routes, directory_routes, device_routes,
+	channel_routes, stream_routes, template_routes, record_routes,
 };
 
 static const char router_roa_sql[] =
@@ -24,10 +21,12 @@ static const char router_roa_sql[] =
 const struct route *
 router_find(const char *action)
 {
-	for (size_t i = 0; i < sizeof(router_routes) /
-	    sizeof(router_routes[0]); i++)
-		if (strcmp(router_routes[i].action, action) == 0)
-			return &router_routes[i];
+	for (size_t t = 0; t < sizeof(router_tables) / sizeof(router_tables[0]);
+	    t++)
+		for (const struct route *rt = router_tables[t]; rt->action;
+		    rt++)
+			if (strcmp(rt->action, action) == 0)
+				return rt;
 	return NULL;
 }
 

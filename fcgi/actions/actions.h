@@ -5,13 +5,17 @@
 #include "fcgi/api.h"
 #include "fcgi/router.h"
 
-/* mts.c: ordering (spec section 9) */
-extern const struct route_param mts_create_params[];
-extern const struct route_param mts_user_params[];
-enum api_err	mts_create(struct api_req *r);
-enum api_err	mts_suspend(struct api_req *r);
-enum api_err	mts_renew(struct api_req *r);
-enum api_err	mts_delete(struct api_req *r);
-enum api_err	mts_status(struct api_req *r);
+/*
+ * Each file exports the routes of its Actions, ended by an entry with a NULL
+ * action; router.c serves the union of these tables.
+ */
+extern const struct route mts_routes[];		/* ordering, section 9 */
+extern const struct route group_routes[];	/* spaces, section 1 */
+extern const struct route directory_routes[];	/* directories (vs API) */
+extern const struct route device_routes[];	/* devices, section 2 */
+extern const struct route channel_routes[];	/* channels, section 3 */
+extern const struct route stream_routes[];	/* streams, section 4 */
+extern const struct route template_routes[];	/* templates, section 5 */
+extern const struct route record_routes[];	/* records, section 6 */
 
 #endif

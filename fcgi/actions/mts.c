@@ -19,13 +19,13 @@ enum { MTS_NEVER, MTS_SUSPENDED, MTS_OPEN, MTS_DELETED };
 #define MTS_USER_ID_MAX		64
 #define MTS_ACCESS_INFO_MAX	1024
 
-const struct route_param mts_create_params[] = {
+static const struct route_param mts_create_params[] = {
 	{ "UserId", PT_STRING, 1, 1, MTS_USER_ID_MAX },
 	{ "AccessInfo", PT_JSON, 1, 0, MTS_ACCESS_INFO_MAX },
 	{ NULL, 0, 0, 0, 0 }
 };
 
-const struct route_param mts_user_params[] = {
+static const struct route_param mts_user_params[] = {
 	{ "UserId", PT_STRING, 1, 1, MTS_USER_ID_MAX },
 	{ NULL, 0, 0, 0, 0 }
 };
@@ -204,7 +204,7 @@ out:
 	return error;
 }
 
-enum api_err
+static enum api_err
 mts_create(struct api_req *r)
 {
 	char id[33], secret[33];
@@ -270,25 +270,25 @@ fail:
 	return api_fail_errno(r, error, r->route->action);
 }
 
-enum api_err
+static enum api_err
 mts_suspend(struct api_req *r)
 {
 	return mts_transition(r, MTS_SUSPENDED);
 }
 
-enum api_err
+static enum api_err
 mts_renew(struct api_req *r)
 {
 	return mts_transition(r, MTS_OPEN);
 }
 
-enum api_err
+static enum api_err
 mts_delete(struct api_req *r)
 {
 	return mts_transition(r, MTS_DELETED);
 }
 
-enum api_err
+static enum api_err
 mts_status(struct api_req *r)
 {
 	struct db_res *res;
@@ -307,3 +307,12 @@ mts_status(struct api_req *r)
 	json_object_object_add(r->body, "Status", json_object_new_int(status));
 	return AE_OK;
 }
+
+const struct route mts_routes[] = {
+	{ "CreateMtsService", mts_create, PERM_OPERATOR, mts_create_params },
+	{ "SuspendMtsService", mts_suspend, PERM_OPERATOR, mts_user_params },
+	{ "RenewMtsService", mts_renew, PERM_OPERATOR, mts_user_params },
+	{ "DeleteMtsService", mts_delete, PERM_OPERATOR, mts_user_params },
+	{ "GetMtsServiceStatus", mts_status, PERM_OPERATOR, mts_user_params },
+	{ NULL, NULL, 0, NULL }
+};

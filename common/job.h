@@ -1,0 +1,43 @@
+/*
+ * The job table: the API records work for mediad and sipd in the same
+ * transaction as the state it changes; a daemon claims a job with a lease
+ * (owner, expiry), renews it while working, and finishes it. A job whose
+ * lease ran out is claimed again by anyone, so a crashed daemon loses none.
+ */
+#ifndef VIGIL_JOB_H
+#define VIGIL_JOB_H
+
+#include <stdint.h>
+
+struct db;
+
+struct job {
+	uint64_t	 id;
+	uint64_t	 tenant_id;
+	char		 kind[33];
+	uint64_t	 target;
+	char		*payload;	/* owned; free with job_clear */
+	int		 attempts;
+};
+
+/* Adds a pending job; call inside the caller's transaction. */
+int	job_enqueue(struct db *db, uint64_t tenant, const char *kind,
+	    uint64_t target, const char *payload);
+/*
+ * Claims the oldest claimable job of one of kinds (NULL-terminated) for
+ * owner with a lease of lease_s seconds. 0 and *j filled, ENOENT when there
+ * is none, or a db errno.
+ */
+int	job_claim(struct db *db, const char *owner, const char *const *kinds,
+	    int lease_s, struct job *j);
+/* Extends a lease; ESRCH when the job is no longer this owner's. */
+int	job_renew(struct db *db, uint64_t id, const char *owner, int lease_s);
+/* Ends a job as done (error NULL) or failed; ESRCH as above. */
+int	job_finish(struct db *db, uint64_t id, const char *owner,
+	    const char *error);
+/* Puts a job back to pending (e.g. to retry later); ESRCH as above. */
+int	job_release(struct db *db, uint64_t id, const char *owner,
+	    const char *error);
+void	job_clear(struct job *j);
+
+#endif
