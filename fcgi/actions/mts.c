@@ -51,6 +51,31 @@ static const char mts_revoke_sql[] =
     "UPDATE api_keys SET revoked = 1 WHERE tenant_id = ?";
 static const char mts_enable_sql[] =
     "UPDATE api_keys SET enabled = ? WHERE tenant_id = ?";
+/*
+ * A deleted tenant's resources go with it. Live streams are told to stop
+ * first: the job outlives the rows, so the media plane still kicks them.
+ */
+static const char mts_stop_live_sql[] =
+    "INSERT INTO jobs (tenant_id, kind, target, payload)"
+    " SELECT tenant_id, 'stream.stop', id, '{\"reason\":\"tenant deleted\"}'"
+    " FROM streams WHERE tenant_id = ? AND status = 'on'";
+static const char *const mts_purge_sql[] = {
+	"DELETE FROM template_bindings WHERE tenant_id = ?",
+	"DELETE FROM trans_configs WHERE template_id IN"
+	" (SELECT id FROM templates WHERE tenant_id = ?)",
+	"DELETE FROM templates WHERE tenant_id = ?",
+	"DELETE FROM records WHERE tenant_id = ?",
+	"DELETE FROM channels WHERE tenant_id = ?",
+	"DELETE FROM streams WHERE tenant_id = ?",
+	"DELETE FROM devices WHERE tenant_id = ?",
+	"DELETE FROM directories WHERE tenant_id = ?",
+	"DELETE FROM spaces WHERE tenant_id = ?",
+	"DELETE FROM play_auth_keys WHERE tenant_id = ?",
+	"DELETE FROM jobs WHERE tenant_id = ? AND state = 'pending'"
+	" AND kind <> 'stream.stop'",
+	NULL
+};
+
 static const char mts_get_sql[] =
     "SELECT status FROM tenants WHERE user_id = ?";
 
@@ -231,6 +256,23 @@ mts_create(struct api_req *r)
 	return AE_OK;
 }
 
+/* Revokes the keys and removes every resource of a tenant. */
+static int
+mts_purge(struct api_req *r, uint64_t tenant)
+{
+	int error;
+
+	if ((error = db_exec(r->db, NULL, mts_revoke_sql, "i",
+	    (int64_t)tenant)) != 0 ||
+	    (error = db_exec(r->db, NULL, mts_stop_live_sql, "i",
+	    (int64_t)tenant)) != 0)
+		return error;
+	for (size_t i = 0; mts_purge_sql[i] != NULL && error == 0; i++)
+		error = db_exec(r->db, NULL, mts_purge_sql[i], "i",
+		    (int64_t)tenant);
+	return error;
+}
+
 /* Moves an existing, not deleted tenant to status to. */
 static enum api_err
 mts_transition(struct api_req *r, int to)
@@ -255,8 +297,7 @@ mts_transition(struct api_req *r, int to)
 	    (int64_t)tenant)) != 0)
 		goto fail;
 	if (to == MTS_DELETED)
-		error = db_exec(r->db, NULL, mts_revoke_sql, "i",
-		    (int64_t)tenant);
+		error = mts_purge(r, tenant);
 	else
 		error = db_exec(r->db, NULL, mts_enable_sql, "ii",
 		    (int64_t)(to == MTS_OPEN), (int64_t)tenant);

@@ -153,3 +153,25 @@ test('Chinese and special characters round-trip through signing', async () => {
   assert.equal(r.json.Code, 'InvalidParameter');
   assert.match(r.json.Message, /UserId/);
 });
+
+test('DeleteMtsService removes the tenant\'s resources and stops its live streams', async () => {
+  const F = require('./fixtures');
+  const t = await F.tenant();
+  const other = await F.tenant();
+  const g = F.space(t);
+  const d = F.device(t, g);
+  const live = F.channel(t, g, d, { StreamStatus: 'on' });
+  F.channel(t, g, d);
+  const keep = F.space(other);
+  const count = (table, tid) => Number(L.sql(`SELECT COUNT(*) FROM ${table} WHERE tenant_id = ${tid}`));
+  assert.equal(count('streams', t.tenantId), 2);
+  await L.client(L.operator).request('DeleteMtsService', { UserId: t.user });
+  for (const table of ['spaces', 'devices', 'channels', 'streams']) {
+    assert.equal(count(table, t.tenantId), 0, table);
+  }
+  assert.equal(count('spaces', other.tenantId), 1, 'another tenant keeps its space');
+  assert.ok(L.sql(`SELECT id FROM spaces WHERE id = ${keep}`).trim());
+  const jobs = L.sql(`SELECT kind, target FROM jobs WHERE tenant_id = ${t.tenantId}`);
+  assert.match(jobs, new RegExp(`stream\\.stop\\s+${live.streamId}`));
+  assert.equal(jobs.trim().split('\n').length, 1, 'only the live stream is stopped');
+});
