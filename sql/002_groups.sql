@@ -33,3 +33,10 @@ CREATE TABLE IF NOT EXISTS directories (
   KEY directories_group (tenant_id, group_id, created_at),
   KEY directories_parent (parent_id)
 ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;
+
+-- Serials of space GbIds (NOTES section 4: the last 6 digits). A sequence is
+-- outside transactions and never hands a value out twice, so a deleted
+-- space's GbId is not given to another space whose devices could then
+-- register under a stale configuration.
+CREATE SEQUENCE IF NOT EXISTS spaces_gb_serial START WITH 1 MINVALUE 1
+  MAXVALUE 999999 INCREMENT BY 1 NOCYCLE CACHE 20;
