@@ -13,7 +13,6 @@
 
 #include "common/conf.h"
 #include "common/job.h"
-#include "common/log.h"
 #include "fcgi/res.h"
 #include "actions.h"
 
@@ -23,6 +22,7 @@
 #define GROUP_REGION_MAX	64
 #define GROUP_APP_MAX		64
 #define GROUP_PROTO_MAX		32
+#define GROUP_WORD_MAX		32	/* Status, SortBy, SortDirection */
 #define GROUP_CALLBACK_MAX	1024
 /* A GbId taken by a row not from our sequence (fixtures, imports). */
 #define GROUP_GB_TRIES		4
@@ -69,9 +69,9 @@ static const struct route_param group_list_params[] = {
 	{ "Name", PT_STRING, 0, 1, GROUP_NAME_MAX },
 	{ "Region", PT_STRING, 0, 1, GROUP_REGION_MAX },
 	{ "InProtocol", PT_STRING, 0, 1, GROUP_PROTO_MAX },
-	{ "Status", PT_STRING, 0, 1, GROUP_PROTO_MAX },
-	{ "SortBy", PT_STRING, 0, 1, GROUP_PROTO_MAX },
-	{ "SortDirection", PT_STRING, 0, 1, GROUP_PROTO_MAX },
+	{ "Status", PT_STRING, 0, 1, GROUP_WORD_MAX },
+	{ "SortBy", PT_STRING, 0, 1, GROUP_WORD_MAX },
+	{ "SortDirection", PT_STRING, 0, 1, GROUP_WORD_MAX },
 	{ "PageSize", PT_INT, 0, 1, 100 },
 	{ "PageNum", PT_INT, 0, 1, INT_MAX },
 	{ "IncludeStats", PT_BOOL, 0, 0, 0 },
@@ -381,12 +381,23 @@ group_select(struct api_req *r, struct res_sql *q, int stats)
 	    (int64_t)r->tenant_id);
 }
 
+/* The reply of most Actions here: {"Id": ...}. */
+static enum api_err
+group_reply_id(struct api_req *r, uint64_t id)
+{
+	char ids[24];
+
+	snprintf(ids, sizeof(ids), "%llu", (unsigned long long)id);
+	res_json_str(res_body(r), "Id", ids);
+	return AE_OK;
+}
+
 static enum api_err
 group_create(struct api_req *r)
 {
 	const char *proto = api_param(r, "InProtocol"), *app, *cb;
 	struct buf out = { 0 };
-	char gb[21] = "", ids[24];
+	char gb[21] = "";
 	uint64_t id;
 	enum api_err e;
 	int gbproto, error = 0;
@@ -415,8 +426,7 @@ out:
 	buf_free(&out);
 	if (error)
 		return api_fail_errno(r, error, "CreateGroup");
-	snprintf(ids, sizeof(ids), "%llu", (unsigned long long)id);
-	res_json_str(res_body(r), "Id", ids);
+	group_reply_id(r, id);
 	group_json_access(r, r->body, proto, app, gb, 0);
 	return AE_OK;
 }
@@ -584,17 +594,6 @@ group_busy(struct api_req *r, uint64_t id, int *busy)
 	return 0;
 }
 
-/* Reply of the Actions that name a space and return it: {"Id": ...}. */
-static enum api_err
-group_reply_id(struct api_req *r, uint64_t id)
-{
-	char ids[24];
-
-	snprintf(ids, sizeof(ids), "%llu", (unsigned long long)id);
-	res_json_str(res_body(r), "Id", ids);
-	return AE_OK;
-}
-
 /* Parameter as bound by group_update_sql: NULL keeps the column. */
 static const char *
 group_set(struct api_req *r, const char *name)
@@ -652,7 +651,7 @@ group_modify(struct api_req *r)
 		if (newgb && strcmp(proto, "gb28181") == 0 &&
 		    (error = group_new_gb_id(r, gb)) != 0)
 			break;
-		error = db_exec(r->db, NULL, group_update_sql, "sssssssssisii",
+		error = db_exec(r->db, NULL, group_update_sql, "ssssssssisii",
 		    group_set(r, "Name"), group_set_text(r, "Description"),
 		    group_set(r, "Region"), proto, out.p, enabled,
 		    group_set_bool(r, "LazyPull"),
