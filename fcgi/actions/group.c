@@ -12,7 +12,6 @@
 #include <strings.h>
 
 #include "common/conf.h"
-#include "common/job.h"
 #include "fcgi/res.h"
 #include "actions.h"
 
@@ -135,6 +134,12 @@ static const char group_update_sql[] =
     " WHERE tenant_id = ? AND id = ?";
 static const char group_enable_sql[] =
     "UPDATE spaces SET enabled = ? WHERE tenant_id = ? AND id = ?";
+static const char group_stop_live_sql[] =
+    "INSERT INTO jobs (tenant_id, kind, target, payload)"
+    " SELECT tenant_id, 'stream.stop', id, ? FROM streams"
+    " WHERE tenant_id = ? AND group_id = ? AND status = 'on'";
+static const char group_halted[] = "{\"reason\":\"group halted\"}";
+static const char group_deleted[] = "{\"reason\":\"group deleted\"}";
 
 /*
  * DeleteGroup: everything in the space, children before parents, each
@@ -568,14 +573,15 @@ group_lock(struct api_req *r, uint64_t id, int *enabled, char proto[16])
 }
 
 /*
- * Halting a space tells the daemons to drop its live streams and device
- * registrations; enabling it lets auto-start devices start again.
+ * A halted or deleted space's live streams are kicked by the media plane;
+ * the jobs outlive the rows (as DeleteMtsService's do). Registrations are
+ * refused by sipd, which reads spaces.enabled.
  */
 static int
-group_enqueue(struct api_req *r, uint64_t id, int enabled)
+group_stop_live(struct api_req *r, uint64_t id, const char *payload)
 {
-	return job_enqueue(r->db, r->tenant_id,
-	    enabled ? "group.enable" : "group.halt", id, "{}");
+	return db_exec(r->db, NULL, group_stop_live_sql, "sii", payload,
+	    (int64_t)r->tenant_id, (int64_t)id);
 }
 
 /* Devices and streams were made for the old protocol. */
@@ -660,8 +666,8 @@ group_modify(struct api_req *r)
 		if (error != EEXIST || *gb == '\0')
 			break;
 	}
-	if (error == 0 && enabled != NULL && (*enabled == '1') != was)
-		error = group_enqueue(r, id, *enabled == '1');
+	if (error == 0 && enabled != NULL && *enabled == '0' && was)
+		error = group_stop_live(r, id, group_halted);
 	if (error == 0)
 		error = db_commit(r->db);
 out:
@@ -677,7 +683,7 @@ out:
 	return group_reply_id(r, id);
 }
 
-/* HaltGroup / EnableGroup: idempotent, a job only on a real change. */
+/* HaltGroup / EnableGroup: idempotent, jobs only on a real halt. */
 static enum api_err
 group_switch(struct api_req *r, int to)
 {
@@ -691,8 +697,8 @@ group_switch(struct api_req *r, int to)
 		return api_fail_errno(r, error, r->route->action);
 	if ((error = group_lock(r, id, &was, NULL)) == 0 && was != to &&
 	    (error = db_exec(r->db, NULL, group_enable_sql, "iii",
-	    (int64_t)to, (int64_t)r->tenant_id, (int64_t)id)) == 0)
-		error = group_enqueue(r, id, to);
+	    (int64_t)to, (int64_t)r->tenant_id, (int64_t)id)) == 0 && !to)
+		error = group_stop_live(r, id, group_halted);
 	if (error == 0)
 		error = db_commit(r->db);
 	if (error != 0) {
@@ -716,7 +722,10 @@ group_enable(struct api_req *r)
 	return group_switch(r, 1);
 }
 
-/* Only a halted space: its streams and registrations are already gone. */
+/*
+ * Only a halted space, so nothing of it should be live; a stream that still
+ * is gets a stop job all the same.
+ */
 static enum api_err
 group_delete(struct api_req *r)
 {
@@ -736,6 +745,7 @@ group_delete(struct api_req *r)
 		    (unsigned long long)id);
 		goto out;
 	}
+	error = group_stop_live(r, id, group_deleted);
 	for (size_t i = 0; i < NELEM(group_delete_sql) && error == 0; i++)
 		error = db_exec(r->db, NULL, group_delete_sql[i], "ii",
 		    (int64_t)r->tenant_id, (int64_t)id);

@@ -69,6 +69,10 @@ const DIRECTORY = { Id: 'string', Name: 'string', Description: 'string',
   GroupId: 'string', ParentId: 'string', CreatedTime: 'string' };
 
 const count = (q) => Number(L.sql(q).trim());
+// The streams of a space that got stop jobs, in job order.
+const stopped = (t) => L.sql(`SELECT target FROM jobs WHERE tenant_id =
+  ${t.tenantId} AND kind = 'stream.stop' ORDER BY id`).trim().split('\n')
+  .filter(Boolean);
 
 // ---------------------------------------------------------------- CreateGroup
 
@@ -349,18 +353,20 @@ test('ModifyGroup changes only the given fields', async () => {
   assert.equal(d.Name, '新名字');
 });
 
-test('ModifyGroup Enabled switches Status and tells the daemons', async () => {
+test('ModifyGroup Enabled switches Status and stops live streams', async () => {
   const t = await tenant();
-  const id = await t.group();
+  const id = await t.group({ InProtocol: 'rtmp' });
+  const live = F.stream(t, id, { Protocol: 'rtmp', Status: 'on' });
+  F.stream(t, id, { Protocol: 'rtmp' });
   await t.ok('ModifyGroup', { Id: id, Enabled: 'false' });
   let d = await t.ok('DescribeGroup', { Id: id });
   assert.equal(d.Enabled, false);
   assert.equal(d.Status, 'off');
-  assert.equal(count(`SELECT COUNT(*) FROM jobs WHERE kind = 'group.halt'
-    AND target = ${id}`), 1);
+  assert.deepEqual(stopped(t), [live]);
   await t.ok('ModifyGroup', { Id: id, Enabled: 'true' });
   d = await t.ok('DescribeGroup', { Id: id });
   assert.equal(d.Status, 'on');
+  assert.deepEqual(stopped(t), [live], 'enabling stops nothing');
 });
 
 test('ModifyGroup InProtocol: GbId follows; refused with devices or streams',
@@ -414,8 +420,11 @@ test('ModifyGroup: bad values are InvalidParameter and change nothing',
 test('HaltGroup and EnableGroup switch Status, idempotently', async () => {
   const t = await tenant();
   const id = await t.group();
-  const jobs = () => L.sql(`SELECT kind FROM jobs WHERE target = ${id}
-    ORDER BY id`).trim().split('\n').filter(Boolean);
+  const dev = F.device(t, id);
+  const live = F.channel(t, id, dev, { StreamStatus: 'on' }).streamId;
+  F.channel(t, id, dev);
+  const elsewhere = await t.group();
+  F.channel(t, elsewhere, F.device(t, elsewhere), { StreamStatus: 'on' });
   for (const [action, status] of [['HaltGroup', 'off'], ['HaltGroup', 'off'],
     ['EnableGroup', 'on'], ['EnableGroup', 'on']]) {
     const r = await t.ok(action, { Id: id });
@@ -425,8 +434,8 @@ test('HaltGroup and EnableGroup switch Status, idempotently', async () => {
     assert.equal(d.Status, status);
     assert.equal(d.Enabled, status === 'on');
   }
-  assert.deepEqual(jobs(), ['group.halt', 'group.enable'],
-    'a job per real change only');
+  assert.deepEqual(stopped(t), [live],
+    'one stop job per live stream of this space, on a real halt only');
 });
 
 for (const action of ['HaltGroup', 'EnableGroup', 'DeleteGroup']) {
@@ -485,9 +494,14 @@ test('DeleteGroup removes the space and everything in it, nothing else',
     assert.equal(rows(doomed), 1 + 1 + 1 + 2 + 2 + 3);
 
     await t.ok('HaltGroup', { Id: doomed.gid });
+    // a stream that went live anyway still gets its stop job
+    L.sql(`UPDATE streams SET status = 'on' WHERE id = ${doomed.rtmp}`);
     const r = await t.ok('DeleteGroup', { Id: doomed.gid });
     assert.match(r.RequestId, L.REQUEST_ID);
     assert.equal(rows(doomed), 0, 'the space and its contents are gone');
+    assert.deepEqual(stopped(t), [doomed.rtmp]);
+    assert.match(L.sql(`SELECT payload FROM jobs WHERE target =
+      ${doomed.rtmp}`), /group deleted/);
     assert.equal(rows(kept), 10, 'another space is untouched');
     assert.equal(count(`SELECT COUNT(*) FROM devices WHERE group_id =
       ${foreign}`), 1, 'another tenant is untouched');
