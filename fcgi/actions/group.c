@@ -600,13 +600,7 @@ group_busy(struct api_req *r, uint64_t id, int *busy)
 	return 0;
 }
 
-/* Parameter as bound by group_update_sql: NULL keeps the column. */
-static const char *
-group_set(struct api_req *r, const char *name)
-{
-	return res_str(r, name);
-}
-
+/* Parameters as group_update_sql binds them: NULL keeps the column. */
 static const char *
 group_set_bool(struct api_req *r, const char *name)
 {
@@ -658,8 +652,8 @@ group_modify(struct api_req *r)
 		    (error = group_new_gb_id(r, gb)) != 0)
 			break;
 		error = db_exec(r->db, NULL, group_update_sql, "ssssssssisii",
-		    group_set(r, "Name"), group_set_text(r, "Description"),
-		    group_set(r, "Region"), proto, out.p, enabled,
+		    res_str(r, "Name"), group_set_text(r, "Description"),
+		    res_str(r, "Region"), proto, out.p, enabled,
 		    group_set_bool(r, "LazyPull"),
 		    group_set_text(r, "Callback"), (int64_t)newgb,
 		    *gb ? gb : NULL, (int64_t)r->tenant_id, (int64_t)id);
