@@ -27,6 +27,8 @@
 #define MASTER_STOP_TIMEOUT_US	(30ULL * 1000000)
 #define MASTER_QUICK_DEATH_US	(2ULL * 1000000)
 #define MASTER_BACKOFF_MAX_US	(10ULL * 1000000)
+#define MASTER_DRAIN_POLL_US	20000ULL
+#define MASTER_DRAIN_IDLE_US	100000ULL
 
 struct master_worker {
 	pid_t		pid;		/* 0: slot waits for a respawn */
@@ -213,14 +215,44 @@ master_write_pid(const char *path)
 	return fclose(f);
 }
 
+/* Sends SIGTERM to every worker; slots waiting for a respawn are dropped. */
+static void
+master_stop_workers(void)
+{
+	for (unsigned i = 0; i < master_nworkers; )
+		if (master_workers[i].pid == 0)
+			master_workers[i] = master_workers[--master_nworkers];
+		else
+			kill(master_workers[i++].pid, SIGTERM);
+}
+
+/* True while connections wait in the listen queue. */
+static int
+master_backlog(int fd)
+{
+	struct pollfd p = { .fd = fd, .events = POLLIN };
+
+	return poll(&p, 1, 0) > 0 && (p.revents & POLLIN);
+}
+
+/*
+ * Stopping has two phases. Draining: the socket's path is removed, so no
+ * new connection can queue (the web server gets a clean refusal), and the
+ * workers serve what is queued; closing a listener with connections in its
+ * queue would reset them. Stopping: once the queue stayed empty a moment,
+ * the workers finish their request and exit.
+ */
+enum master_phase { MASTER_RUNNING, MASTER_DRAINING, MASTER_STOPPING };
+
 int
 master_run(struct vigil_conf *c, const char *conf_path)
 {
 	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP };
 	struct sigaction sa = { .sa_handler = master_on_signal,
 	    .sa_flags = SA_RESTART };
-	uint64_t stop_deadline = 0;
-	int fd, stopping = 0;
+	enum master_phase phase = MASTER_RUNNING;
+	uint64_t deadline = 0, idle_since = 0;
+	int fd;
 
 	log_init("vigil-api master");
 	if ((fd = master_listen(c)) == -1 || master_write_pid(c->pid_file))
@@ -235,12 +267,13 @@ master_run(struct vigil_conf *c, const char *conf_path)
 	master_add_generation(c, fd);
 	log_info("listening on %s with %d workers", c->listen, c->workers);
 
-	while (!stopping || master_nworkers > 0) {
+	while (phase != MASTER_STOPPING || master_nworkers > 0) {
 		struct pollfd pfd = { .fd = master_pipe[0], .events = POLLIN };
 		uint64_t now = vtime_mono_us(), next = now + 1000000;
 		unsigned char sig;
 
-		for (unsigned i = 0; i < master_nworkers && !stopping; i++) {
+		for (unsigned i = 0; i < master_nworkers &&
+		    phase != MASTER_STOPPING; i++) {
 			struct master_worker *w = &master_workers[i];
 
 			if (w->pid == 0 && w->respawn_at_us <= now)
@@ -248,46 +281,47 @@ master_run(struct vigil_conf *c, const char *conf_path)
 			if (w->pid == 0 && w->respawn_at_us < next)
 				next = w->respawn_at_us;
 		}
-		if (stopping && now > stop_deadline) {
+		if (phase == MASTER_DRAINING) {
+			next = now + MASTER_DRAIN_POLL_US;
+			if (master_backlog(fd))
+				idle_since = now;
+			else if (now - idle_since > MASTER_DRAIN_IDLE_US ||
+			    now > deadline) {
+				phase = MASTER_STOPPING;
+				master_stop_workers();
+			}
+		}
+		if (phase == MASTER_STOPPING && now > deadline) {
 			log_warnx("workers still busy: killing them");
 			for (unsigned i = 0; i < master_nworkers; i++)
 				kill(master_workers[i].pid, SIGKILL);
-			stop_deadline = now + MASTER_STOP_TIMEOUT_US;
+			deadline = now + MASTER_STOP_TIMEOUT_US;
 		}
 		if (poll(&pfd, 1, (int)((next - now) / 1000) + 1) <= 0)
 			continue;
 		while (read(master_pipe[0], &sig, 1) == 1) {
 			switch (sig) {
 			case SIGCHLD:
-				master_reap(stopping);
+				master_reap(phase == MASTER_STOPPING);
 				break;
 			case SIGHUP:
-				if (!stopping)
+				if (phase == MASTER_RUNNING)
 					c = master_reload(c, conf_path, fd);
 				break;
 			default:
-				if (stopping)
+				if (phase != MASTER_RUNNING)
 					break;
-				log_info("stopping: waiting for workers to "
-				    "finish their requests");
-				stopping = 1;
-				stop_deadline = vtime_mono_us() +
-				    MASTER_STOP_TIMEOUT_US;
-				/* waiting slots have no process */
-				for (unsigned i = 0; i < master_nworkers; )
-					if (master_workers[i].pid == 0)
-						master_workers[i] =
-						    master_workers[
-						    --master_nworkers];
-					else
-						kill(master_workers[i++].pid,
-						    SIGTERM);
+				log_info("stopping: draining the queue, then "
+				    "waiting for workers to finish");
+				unlink(c->listen);
+				phase = MASTER_DRAINING;
+				idle_since = vtime_mono_us();
+				deadline = idle_since + MASTER_STOP_TIMEOUT_US;
 				break;
 			}
 		}
 	}
 	close(fd);
-	unlink(c->listen);
 	unlink(c->pid_file);
 	log_info("stopped");
 	conf_free(c);

@@ -125,7 +125,7 @@ test('SignatureNonceUsed: a replay is refused, a new nonce is not', async () => 
   const { key } = await L.newTenant();
   const nonce = list.find(([n]) => n === 'SignatureNonce')[1];
   const other = await L.call('DescribeGroups', { SignatureNonce: nonce }, { key });
-  assert.equal(other.json.Code, 'InvalidAction.NotFound');
+  assert.equal(other.status, 200, other.body);
 });
 
 test('a replay is refused even when another worker gets it', async () => {
@@ -160,7 +160,7 @@ test('InvalidAccessKeyId.NotFound', async () => {
 });
 
 test('InvalidAction.NotFound for unknown and not-yet-built Actions', async () => {
-  for (const a of ['NoSuchAction', 'CreateGroup', 'DescribeUsageStatBpsData']) {
+  for (const a of ['NoSuchAction', 'DescribeUsageStatBpsData']) {
     expectError(await L.call(a, {}), 404, 'InvalidAction.NotFound', new RegExp(a));
   }
 });

@@ -181,7 +181,7 @@ test('SIGTERM stops gracefully: requests in flight finish, none is cut', async (
   }, 15000);
   await l.stop();
   assert.ok(gone, 'the master exits');
-  assert.match(L.accessLog(), /stopping: waiting for workers/);
+  assert.match(L.accessLog(), /stopping: draining the queue/);
   // answered in full, or refused at connect (502) once the socket closed
   for (const s of l.seen) assert.ok(s.status === 200 || s.status === 502, JSON.stringify(s));
   assert.ok(l.seen.filter((s) => s.status === 200).length > 20);
