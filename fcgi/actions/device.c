@@ -303,7 +303,6 @@ static const char *const dev_delete_sql[] = {
 struct dev_input {
 	const char	*type;
 	const char	*gb_id;
-	const char	*ip;
 	char		 lon[DEV_COORD_MAX + 1];
 	char		 lat[DEV_COORD_MAX + 1];
 	struct buf	 alarm;
@@ -334,12 +333,11 @@ dev_check_gb_id(struct api_req *r, const char **gb)
 }
 
 static enum api_err
-dev_check_ip(struct api_req *r, const char **ip)
+dev_check_ip(struct api_req *r)
 {
 	unsigned char a[sizeof(struct in6_addr)];
 	const char *v = res_str(r, "Ip");
 
-	*ip = v;
 	if (v == NULL || inet_pton(AF_INET, v, a) == 1 ||
 	    inet_pton(AF_INET6, v, a) == 1)
 		return AE_OK;
@@ -351,15 +349,15 @@ dev_check_ip(struct api_req *r, const char **ip)
  * A coordinate: [+-]digits[.digits] within [-limit, limit], stored without
  * the plus sign and the integer part's leading zeros ("+045.50" -> "45.50")
  * so equal values compare equal; the fraction stays as the caller wrote it.
+ * Compared as text, so no rounding lets 180.0000000000000000001 in.
  */
 static enum api_err
-dev_check_coord(struct api_req *r, const char *name, double limit,
+dev_check_coord(struct api_req *r, const char *name, int limit,
     char out[DEV_COORD_MAX + 1])
 {
 	const char *v = res_str(r, name), *p, *ip;
 	size_t nint, nfrac = 0;
-	int neg = 0;
-	double d;
+	int neg = 0, whole, zero;
 
 	out[0] = '\0';
 	if (v == NULL)
@@ -369,25 +367,25 @@ dev_check_coord(struct api_req *r, const char *name, double limit,
 		neg = *p++ == '-';
 	if ((nint = strspn(p, "0123456789")) == 0)
 		goto bad;
-	ip = p;
-	p += nint;
+	for (ip = p, p += nint; nint > 1 && *ip == '0'; ip++, nint--)
+		;
 	if (*p == '.') {
 		if ((nfrac = strspn(p + 1, "0123456789")) == 0 ||
 		    p[nfrac + 1] != '\0')
 			goto bad;
 	} else if (*p != '\0')
 		goto bad;
-	d = strtod(v, NULL);
-	if (d < -limit || d > limit)
+	if (nint > 3 || (whole = atoi(ip)) > limit)
 		goto bad;
-	while (nint > 1 && *ip == '0')
-		ip++, nint--;
-	snprintf(out, DEV_COORD_MAX + 1, "%s%.*s%s", neg && d != 0 ? "-" : "",
-	    (int)nint, ip, p);
+	zero = nfrac == 0 || strspn(p + 1, "0") == nfrac;
+	if (whole == limit && !zero)
+		goto bad;
+	snprintf(out, DEV_COORD_MAX + 1, "%s%.*s%s",
+	    neg && (whole != 0 || !zero) ? "-" : "", (int)nint, ip, p);
 	return AE_OK;
 bad:
 	return api_fail(r, AE_INVALID_PARAMETER, "The parameter %s must be a "
-	    "decimal number from %.0f to %.0f.", name, -limit, limit);
+	    "decimal number from %d to %d.", name, -limit, limit);
 }
 
 /* An optional id parameter; 0 when absent. */
@@ -408,7 +406,7 @@ dev_check_input(struct api_req *r, struct dev_input *in)
 	in->type = res_str(r, "Type");
 	if ((e = res_enum(r, "Type", dev_types)) != AE_OK ||
 	    (e = dev_check_gb_id(r, &in->gb_id)) != AE_OK ||
-	    (e = dev_check_ip(r, &in->ip)) != AE_OK ||
+	    (e = dev_check_ip(r)) != AE_OK ||
 	    (e = dev_check_coord(r, "Longitude", 180, in->lon)) != AE_OK ||
 	    (e = dev_check_coord(r, "Latitude", 90, in->lat)) != AE_OK ||
 	    (e = res_list(r, "AlarmMethod", dev_alarms, &in->alarm)) != AE_OK ||
@@ -476,7 +474,7 @@ dev_space(struct api_req *r, uint64_t group, enum api_err *e, char **gb)
 	return error;
 }
 
-/* Is row id of sql (id, tenant, group) there? Locks it shared. */
+/* Is row id of sql (id, tenant, group) there? sql says how to lock it. */
 static int
 dev_exists(struct api_req *r, const char *sql, uint64_t id, uint64_t group,
     int *found)
@@ -537,21 +535,20 @@ dev_duplicate(struct api_req *r, const char *gb, uint64_t group)
 	    "device %s already exists in group %" PRIu64 ".", gb, group);
 }
 
+static void
+dev_id_text(char s[DEV_ID_MAX + 1], uint64_t id)
+{
+	snprintf(s, DEV_ID_MAX + 1, "%" PRIu64, id);
+}
+
 /* Seals a password or an AccessInfo, bound to the id of its row. */
 static int
 dev_seal(uint64_t id, const char *plain, uint8_t **enc, size_t *enclen)
 {
 	char aad[DEV_ID_MAX + 1];
 
-	snprintf(aad, sizeof(aad), "%" PRIu64, id);
+	dev_id_text(aad, id);
 	return vault_seal(aad, plain, enc, enclen);
-}
-
-
-static void
-dev_id_text(char s[DEV_ID_MAX + 1], uint64_t id)
-{
-	snprintf(s, DEV_ID_MAX + 1, "%" PRIu64, id);
 }
 
 static void
