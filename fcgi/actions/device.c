@@ -267,6 +267,9 @@ static const char dev_lock_sql[] =
 static const char dev_lock_in_group_sql[] =
     "SELECT group_id, status, enabled FROM devices"
     " WHERE id = ? AND tenant_id = ? AND group_id = ? FOR UPDATE";
+/* a device's group never changes: read without a lock */
+static const char dev_group_of_sql[] =
+    "SELECT group_id FROM devices WHERE id = ? AND tenant_id = ?";
 static const char dev_group_sql[] =
     "SELECT 1 FROM spaces WHERE id = ? AND tenant_id = ?";
 static const char dev_count_sql[] =
@@ -1030,26 +1033,28 @@ out:
 	return dev_tx_end(r, e, error);
 }
 
-/* The device's state allows a start or a stop, and so does its space. */
+/*
+ * The space of device id must be enabled for a start or a stop. It is
+ * locked (shared) before the device, the order of every device change, so
+ * this never deadlocks with a change of the space.
+ */
 static int
-dev_runnable(struct api_req *r, uint64_t id, const struct db_res *dev,
-    enum api_err *e)
+dev_space_on(struct api_req *r, uint64_t id, enum api_err *e)
 {
-	uint64_t group = strtoull(db_res_get(dev, 0, 0, NULL), NULL, 10);
 	struct db_res *res;
+	uint64_t group;
 	int error;
 
-	if (strcmp(db_res_get(dev, 0, 1, NULL), "failed") == 0) {
-		*e = api_fail(r, AE_DEVICE_STATUS, "The device %" PRIu64
-		    " is locked after failed authentications: unlock it "
-		    "first.", id);
+	if ((error = db_query(r->db, &res, dev_group_of_sql, "ii",
+	    (int64_t)id, (int64_t)r->tenant_id)) != 0)
+		return error;
+	if (db_res_rows(res) == 0) {
+		db_res_free(res);
+		*e = dev_not_found(r, id);
 		return 0;
 	}
-	if (strcmp(db_res_get(dev, 0, 2, NULL), "0") == 0) {
-		*e = api_fail(r, AE_DEVICE_STATUS,
-		    "The device %" PRIu64 " is disabled.", id);
-		return 0;
-	}
+	group = strtoull(db_res_get(res, 0, 0, NULL), NULL, 10);
+	db_res_free(res);
 	if ((error = db_query(r->db, &res, dev_space_sql, "ii",
 	    (int64_t)group, (int64_t)r->tenant_id)) != 0)
 		return error;
@@ -1059,6 +1064,20 @@ dev_runnable(struct api_req *r, uint64_t id, const struct db_res *dev,
 		    " of the device is halted: enable it first.", group);
 	db_res_free(res);
 	return 0;
+}
+
+/* The device's own state allows a start or a stop. */
+static enum api_err
+dev_runnable(struct api_req *r, uint64_t id, const struct db_res *dev)
+{
+	if (strcmp(db_res_get(dev, 0, 1, NULL), "failed") == 0)
+		return api_fail(r, AE_DEVICE_STATUS, "The device %" PRIu64
+		    " is locked after failed authentications: unlock it "
+		    "first.", id);
+	if (strcmp(db_res_get(dev, 0, 2, NULL), "0") == 0)
+		return api_fail(r, AE_DEVICE_STATUS,
+		    "The device %" PRIu64 " is disabled.", id);
+	return AE_OK;
 }
 
 /* Records a stream's desired state and queues the job that acts on it. */
@@ -1102,8 +1121,9 @@ dev_run_one(struct api_req *r, uint64_t id, int start, json_object *streams)
 	int error;
 
 	if ((error = db_begin(r->db)) != 0 ||
+	    (error = dev_space_on(r, id, &e)) != 0 || e != AE_OK ||
 	    (error = dev_lock(r, id, &dev, &e)) != 0 || e != AE_OK ||
-	    (error = dev_runnable(r, id, dev, &e)) != 0 || e != AE_OK ||
+	    (e = dev_runnable(r, id, dev)) != AE_OK ||
 	    (error = db_exec(r->db, NULL, dev_desired_sql, "sii",
 	    start ? "started" : "stopped", (int64_t)id,
 	    (int64_t)r->tenant_id)) != 0 ||
