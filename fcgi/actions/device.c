@@ -1035,8 +1035,8 @@ out:
 
 /*
  * The space of device id must be enabled for a start or a stop. It is
- * locked (shared) before the device, the order of every device change, so
- * this never deadlocks with a change of the space.
+ * locked (shared) before the device, as CreateDevice and ModifyDevice do,
+ * so HaltGroup (the space, then its streams) cannot deadlock with us.
  */
 static int
 dev_space_on(struct api_req *r, uint64_t id, enum api_err *e)
