@@ -32,6 +32,8 @@ CREATE TABLE IF NOT EXISTS devices (
                 ON UPDATE CURRENT_TIMESTAMP(3),
   UNIQUE KEY devices_group_gb (group_id, gb_id),
   KEY devices_group_created (tenant_id, group_id, created_at),
+  -- DescribeDevices' default order (by id) pages without a filesort
+  KEY devices_group_id (tenant_id, group_id, id),
   KEY devices_group_status (tenant_id, group_id, status, created_at),
   KEY devices_parent (parent_id),
   KEY devices_directory (directory_id)
