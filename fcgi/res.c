@@ -142,6 +142,25 @@ bad:
 }
 
 enum api_err
+res_access_info(struct api_req *r)
+{
+	static const char *const fields[] = { "AccessKeyId",
+	    "AccessKeySecret" };
+	json_object *j = json_tokener_parse(api_param(r, "AccessInfo")), *v;
+	enum api_err e = AE_OK;
+
+	for (size_t i = 0; i < 2 && e == AE_OK; i++)
+		if (!json_object_object_get_ex(j, fields[i], &v) ||
+		    !json_object_is_type(v, json_type_string) ||
+		    json_object_get_string_len(v) == 0)
+			e = api_fail(r, AE_INVALID_PARAMETER,
+			    "The parameter AccessInfo must have a non-empty "
+			    "string %s.", fields[i]);
+	json_object_put(j);
+	return e;
+}
+
+enum api_err
 res_split(struct api_req *r, const char *name, char ***items, unsigned *n)
 {
 	const char *v = res_str(r, name), *p;
@@ -237,8 +256,8 @@ res_sql_int(struct res_sql *q, const char *text, int64_t v)
 void
 res_sql_page(struct res_sql *q, const struct res_page *pg)
 {
-	buf_addf(&q->text, " LIMIT %ld OFFSET %ld", pg->size,
-	    (pg->num - 1) * pg->size);
+	res_sql_int(q, " LIMIT ?", pg->size);
+	res_sql_int(q, " OFFSET ?", (int64_t)(pg->num - 1) * pg->size);
 }
 
 int
@@ -260,6 +279,7 @@ enum api_err
 res_order(struct api_req *r, const struct res_sort *keys, struct res_sql *q)
 {
 	const char *by = res_str(r, "SortBy"), *dir = res_str(r, "SortDirection");
+	size_t plen;
 	const struct res_sort *k = keys;
 	struct buf b = { 0 };
 
@@ -280,7 +300,11 @@ res_order(struct api_req *r, const struct res_sort *keys, struct res_sql *q)
 		}
 	}
 	dir = dir != NULL && strcmp(dir, "desc") == 0 ? "DESC" : "ASC";
-	buf_addf(&q->text, " ORDER BY %s %s, id %s", k->column, dir, dir);
+	/* "t.col" ties on t.id; an expression ties on the plain id */
+	plen = strspn(k->column, "abcdefghijklmnopqrstuvwxyz_");
+	plen = k->column[plen] == '.' ? plen + 1 : 0;
+	buf_addf(&q->text, " ORDER BY %s %s, %.*sid %s", k->column, dir,
+	    (int)plen, k->column, dir);
 	return AE_OK;
 }
 

@@ -46,6 +46,12 @@ enum api_err	 res_enum(struct api_req *r, const char *name,
 enum api_err	 res_list(struct api_req *r, const char *name,
 		    const char *const *allowed, struct buf *canon);
 
+/*
+ * AccessInfo (an object-storage key pair) must be a JSON object with
+ * non-empty string AccessKeyId and AccessKeySecret.
+ */
+enum api_err	 res_access_info(struct api_req *r);
+
 /* Splits a comma list of at most RES_BATCH_MAX items (malloc'd). */
 enum api_err	 res_split(struct api_req *r, const char *name, char ***items,
 		    unsigned *n);
@@ -76,7 +82,7 @@ void		 res_sql_add(struct res_sql *q, const char *text);
 void		 res_sql_str(struct res_sql *q, const char *text,
 		    const char *v);
 void		 res_sql_int(struct res_sql *q, const char *text, int64_t v);
-/* Appends " LIMIT size OFFSET (num-1)*size". */
+/* Appends " LIMIT ? OFFSET ?" bound to the page (one cached statement). */
 void		 res_sql_page(struct res_sql *q, const struct res_page *pg);
 int		 res_sql_query(struct api_req *r, struct res_sql *q,
 		    struct db_res **resp);
@@ -88,8 +94,9 @@ struct res_sort {
 	const char	*column;
 };
 /*
- * Appends " ORDER BY <column> <dir>, id <dir>" from SortBy (default: the
- * first entry) and SortDirection (asc|desc, default asc).
+ * Appends " ORDER BY <column> <dir>, <t>.id <dir>" from SortBy (default: the
+ * first entry) and SortDirection (asc|desc, default asc); <t>. is the
+ * column's table prefix, if it has one, so joins stay unambiguous.
  */
 enum api_err	 res_order(struct api_req *r, const struct res_sort *keys,
 		    struct res_sql *q);

@@ -58,7 +58,9 @@ router_check_param(struct api_req *r, const struct route_param *p)
 	case PT_INT:
 		errno = 0;
 		n = strtol(v, &end, 10);
-		if (errno || *end != '\0' || n < p->min || n > p->max)
+		/* strtol would also take " 5" and "+5" */
+		if ((*v != '-' && (*v < '0' || *v > '9')) || errno ||
+		    *end != '\0' || n < p->min || n > p->max)
 			return api_fail(r, AE_INVALID_PARAMETER,
 			    "The parameter %s must be an integer from %ld to "
 			    "%ld.", p->name, p->min, p->max);

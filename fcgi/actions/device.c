@@ -418,26 +418,6 @@ dev_check_input(struct api_req *r, struct dev_input *in)
 	return AE_OK;
 }
 
-/* AccessInfo must carry both halves of an object-storage key pair. */
-static enum api_err
-dev_check_access_info(struct api_req *r)
-{
-	static const char *const fields[] = { "AccessKeyId",
-	    "AccessKeySecret" };
-	json_object *j = json_tokener_parse(api_param(r, "AccessInfo")), *v;
-	enum api_err e = AE_OK;
-
-	for (size_t i = 0; i < 2 && e == AE_OK; i++)
-		if (!json_object_object_get_ex(j, fields[i], &v) ||
-		    !json_object_is_type(v, json_type_string) ||
-		    json_object_get_string_len(v) == 0)
-			e = api_fail(r, AE_INVALID_PARAMETER,
-			    "The parameter AccessInfo must have a non-empty "
-			    "string %s.", fields[i]);
-	json_object_put(j);
-	return e;
-}
-
 /* Ends a transaction: commits when all went well, else rolls back. */
 static enum api_err
 dev_tx_end(struct api_req *r, enum api_err e, int error)
@@ -1257,7 +1237,7 @@ dev_start(struct api_req *r)
 {
 	enum api_err e;
 
-	if ((e = dev_check_access_info(r)) != AE_OK)
+	if ((e = res_access_info(r)) != AE_OK)
 		return e;
 	return dev_single(r, dev_start_one, 1);
 }
@@ -1285,7 +1265,7 @@ dev_batch_start(struct api_req *r)
 {
 	enum api_err e;
 
-	if ((e = dev_check_access_info(r)) != AE_OK)
+	if ((e = res_access_info(r)) != AE_OK)
 		return e;
 	return dev_batch(r, dev_start_one, 1);
 }

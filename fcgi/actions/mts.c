@@ -12,6 +12,7 @@
 #include "common/crypto.h"
 #include "common/db.h"
 #include "common/vault.h"
+#include "fcgi/res.h"
 #include "actions.h"
 
 enum { MTS_NEVER, MTS_SUSPENDED, MTS_OPEN, MTS_DELETED };
@@ -91,26 +92,6 @@ mts_check_user(struct api_req *r, const char **user)
 			    "The parameter UserId may contain only letters, "
 			    "digits and - _ . @.");
 	return AE_OK;
-}
-
-/* AccessInfo must carry both halves of an object-storage key pair. */
-static enum api_err
-mts_check_access_info(struct api_req *r)
-{
-	static const char *const fields[] = { "AccessKeyId",
-	    "AccessKeySecret" };
-	json_object *j = json_tokener_parse(api_param(r, "AccessInfo")), *v;
-	enum api_err e = AE_OK;
-
-	for (size_t i = 0; i < 2 && e == AE_OK; i++)
-		if (!json_object_object_get_ex(j, fields[i], &v) ||
-		    !json_object_is_type(v, json_type_string) ||
-		    json_object_get_string_len(v) == 0)
-			e = api_fail(r, AE_INVALID_PARAMETER,
-			    "The parameter AccessInfo must have a non-empty "
-			    "string %s.", fields[i]);
-	json_object_put(j);
-	return e;
 }
 
 /* Locks the tenant row; *status is MTS_NEVER when there is none. */
@@ -238,7 +219,7 @@ mts_create(struct api_req *r)
 	int error;
 
 	if ((e = mts_check_user(r, &user)) != AE_OK ||
-	    (e = mts_check_access_info(r)) != AE_OK)
+	    (e = res_access_info(r)) != AE_OK)
 		return e;
 	/* Two first creates of one UserId race on the unique key: the
 	 * loser retries and finds the winner's row. */
