@@ -31,7 +31,7 @@
 #define STREAM_IDS_MAX		(RES_BATCH_MAX * (STREAM_ID_MAX + 1))
 #define STREAM_NAME_MAX		128
 #define STREAM_NAMES_MAX	100	/* names of one CreateRtmpGroupStreamurls */
-#define STREAM_NAMES_LEN	65536
+#define STREAM_NAMES_LEN	131072	/* room for \uXXXX escapes */
 #define STREAM_APP_MAX		64
 #define STREAM_ACCESS_INFO_MAX	1024
 #define STREAM_TIME_MAX		64
