@@ -112,13 +112,13 @@ record_list(struct api_req *r)
 		return api_fail(r, AE_STREAM_NOT_FOUND, "The stream %" PRIu64
 		    " does not exist.", stream);
 
-	if ((error = db_query(r->db, &res, record_count_sql, "iisss",
+	if ((error = db_query(r->db, &res, record_count_sql, "iissss",
 	    (int64_t)r->tenant_id, (int64_t)stream, type, end, start,
 	    start)) != 0)
 		return api_fail_errno(r, error, "DescribeRecords");
 	total = strtol(db_res_get(res, 0, 0, NULL), NULL, 10);
 	db_res_free(res);
-	if ((error = db_query(r->db, &res, record_list_sql, "iisssii",
+	if ((error = db_query(r->db, &res, record_list_sql, "iissssii",
 	    (int64_t)r->tenant_id, (int64_t)stream, type, end, start, start,
 	    (int64_t)pg.size, (int64_t)((pg.num - 1) * pg.size))) != 0)
 		return api_fail_errno(r, error, "DescribeRecords");
