@@ -49,8 +49,8 @@ CREATE TABLE IF NOT EXISTS trans_configs (
 
 -- One binding per (instance, template type) (NOTES section 7). A stream
 -- binding made by BindTemplate ApplyAll=true on a space records that space in
--- via_group, so unbinding the template from the space removes it again; a
--- stream's own binding (via_group NULL) is left alone.
+-- via_group: it follows the space's binding (replaced with it, removed when
+-- it is unbound). A stream's own binding (via_group NULL) is left alone.
 CREATE TABLE IF NOT EXISTS template_bindings (
   tenant_id     BIGINT UNSIGNED NOT NULL,
   instance_type ENUM('group', 'stream') NOT NULL,

@@ -61,7 +61,8 @@ record_json(struct db_res *res, unsigned row)
 	} cols[] = {
 		{ "Id", res_json_str }, { "Type", res_json_str },
 		{ "FileFormat", res_json_str }, { "Url", res_json_str },
-		{ "oNestBucket", res_json_str }, { "oNestObject", res_json_str },
+		{ "oNestBucket", res_json_str },
+		{ "oNestObject", res_json_str },
 		{ "StartTime", res_json_time }, { "EndTime", res_json_time },
 		{ "Height", res_json_int }, { "Width", res_json_int },
 		{ "Duration", res_json_int },

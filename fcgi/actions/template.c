@@ -60,7 +60,7 @@ struct tpl_path {
 	unsigned	 allowed;	/* variables it may use */
 	unsigned	 all;		/* ... must use each of */
 	unsigned	 any;		/* ... must use one of */
-	const char	*def;		/* when its format is on and it is empty */
+	const char	*def;		/* when its format is on, path empty */
 };
 
 /* The recorder appends .mp4/.flv/.m3u8/.ts; jpg paths name the file. */
@@ -117,7 +117,7 @@ struct tpl_field {
 	const char		*name;		/* parameter and JSON field */
 	const char		*column;
 	int			 is_int;
-	unsigned		 types;		/* TB() of types it belongs to */
+	unsigned		 types;		/* TB() of its types */
 	unsigned		 required;	/* TB() of types that need it */
 	tpl_check_fn		*check;		/* NULL: the route table's */
 	const char		*charset;	/* for tpl_check_chars */
@@ -343,6 +343,10 @@ static const char tpl_apply_keep_sql[] =
     " SELECT tenant_id, 'stream', id, ?, ?, group_id FROM streams"
     " WHERE tenant_id = ? AND group_id = ?"
     " ON DUPLICATE KEY UPDATE template_id = template_id";
+/* Stream bindings ApplyAll made follow the space's binding. */
+static const char tpl_follow_sql[] =
+    "UPDATE template_bindings SET template_id = ? WHERE tenant_id = ? AND"
+    " instance_type = 'stream' AND via_group = ? AND template_type = ?";
 static const char tpl_unbind_sql[] =
     "DELETE FROM template_bindings WHERE tenant_id = ? AND"
     " instance_type = ? AND instance_id = ? AND template_type = ? AND"
@@ -473,8 +477,8 @@ tpl_check_url(struct api_req *r, const struct tpl_field *f,
 	else if (strncmp(v, "https://", 8) == 0)
 		host = v + 8;
 	if (host == NULL || *host == '\0' || *host == '/' || !tpl_visible(v))
-		return api_fail(r, AE_INVALID_PARAMETER, "The parameter %s must "
-		    "be an http:// or https:// URL.", f->name);
+		return api_fail(r, AE_INVALID_PARAMETER, "The parameter %s "
+		    "must be an http:// or https:// URL.", f->name);
 	return AE_OK;
 }
 
@@ -494,8 +498,8 @@ tpl_check_endpoint(struct api_req *r, const struct tpl_field *f,
 	    h[strspn(h, LOWER UPPER DIGITS ".-:")] != '\0' ||
 	    (port != NULL && (port[1] == '\0' ||
 	    port[1 + strspn(port + 1, DIGITS)] != '\0')))
-		return api_fail(r, AE_INVALID_PARAMETER, "The parameter %s must "
-		    "be a host name (letters, digits, . and -) with an "
+		return api_fail(r, AE_INVALID_PARAMETER, "The parameter %s "
+		    "must be a host name (letters, digits, . and -) with an "
 		    "optional :port.", f->name);
 	return AE_OK;
 }
@@ -515,8 +519,9 @@ tpl_check_interval(struct api_req *r, const struct tpl_field *f,
 	n = strtol(v, &end, 10);
 	if (*v < '0' || *v > '9' || errno || *end != '\0' || n < min ||
 	    n > max)
-		return api_fail(r, AE_INVALID_PARAMETER, "The parameter %s of a "
-		    "%s template must be an integer from %ld to %ld (seconds).",
+		return api_fail(r, AE_INVALID_PARAMETER, "The parameter %s of "
+		    "a %s template must be an integer from %ld to %ld "
+		    "(seconds).",
 		    f->name, tpl_types[t->type], min, max);
 	return AE_OK;
 }
@@ -681,27 +686,29 @@ tpl_has_format(const char *list, const char *format)
 static enum api_err
 tpl_normalize(struct api_req *r, struct tpl *t)
 {
-	int error = 0;
+	const char *v;
 
 	for (int i = 0; i < TF_COUNT; i++) {
 		const struct tpl_field *f = &tpl_fields[i];
 
 		if (f->path == NULL || !(f->types & TB(t->type)))
 			continue;
-		if (!tpl_has_format(t->v[TF_FORMAT], f->path->format)) {
-			if (res_str(r, f->name) != NULL)
-				return api_fail(r, AE_INVALID_PARAMETER,
-				    "The parameter %s needs %s in FileFormat.",
-				    f->name, f->path->format);
-			error = error ? error : tpl_set(t, i, "");
-		} else if (*t->v[i] == '\0' && f->path->def != NULL)
-			error = error ? error : tpl_set(t, i, f->path->def);
+		if (tpl_has_format(t->v[TF_FORMAT], f->path->format))
+			v = *t->v[i] == '\0' ? f->path->def : NULL;
+		else if (res_str(r, f->name) != NULL)
+			return api_fail(r, AE_INVALID_PARAMETER, "The "
+			    "parameter %s needs %s in FileFormat.", f->name,
+			    f->path->format);
+		else
+			v = "";
+		if (v != NULL && tpl_set(t, i, v) != 0)
+			return api_fail_errno(r, ENOMEM, "template field");
 	}
 	if (t->type == TPL_SNAPSHOT && *t->v[TF_JPG_OVERWRITE] == '\0' &&
-	    *t->v[TF_JPG_SEQUENCE] == '\0')
-		error = error ? error :
-		    tpl_set(t, TF_JPG_SEQUENCE, TPL_SEQUENCE_DEF);
-	return error ? api_fail_errno(r, error, "template field") : AE_OK;
+	    *t->v[TF_JPG_SEQUENCE] == '\0' &&
+	    tpl_set(t, TF_JPG_SEQUENCE, TPL_SEQUENCE_DEF) != 0)
+		return api_fail_errno(r, ENOMEM, "template field");
+	return AE_OK;
 }
 
 /* TransConfigs */
@@ -750,7 +757,7 @@ static enum api_err
 tc_parse(struct api_req *r, json_object *o, unsigned i, struct tpl_tc *tc,
     int all)
 {
-	unsigned given = 0;		/* bit 0 Name, 1 VideoCodec, 2+ tc_nums */
+	unsigned given = 0;	/* bit 0 Name, 1 VideoCodec, 2+ tc_nums */
 
 	json_object_object_foreach(o, key, val) {
 		const char *s = json_object_get_string(val);
@@ -783,16 +790,17 @@ tc_parse(struct api_req *r, json_object *o, unsigned i, struct tpl_tc *tc,
 		for (k = 0; k < TC_NNUM && strcmp(key, tc_nums[k].name); k++)
 			;
 		if (k == TC_NNUM)
-			return api_fail(r, AE_INVALID_PARAMETER, "The parameter "
-			    "TransConfigsJSON[%u] has an unknown field %.32s.",
-			    i, key);
+			return api_fail(r, AE_INVALID_PARAMETER, "The "
+			    "parameter TransConfigsJSON[%u] has an unknown "
+			    "field %.32s.", i, key);
 		if (tc_int(val, &tc->n[k]) != 0 || tc->n[k] < tc_nums[k].min ||
 		    tc->n[k] > tc_nums[k].max ||
 		    (tc_nums[k].even && tc->n[k] % 2 != 0))
-			return api_fail(r, AE_INVALID_PARAMETER, "The parameter "
-			    "TransConfigsJSON[%u].%s must be %s integer from "
-			    "%ld to %ld.", i, key, tc_nums[k].even ? "an even" :
-			    "an", tc_nums[k].min, tc_nums[k].max);
+			return api_fail(r, AE_INVALID_PARAMETER, "The "
+			    "parameter TransConfigsJSON[%u].%s must be %s "
+			    "integer from %ld to %ld.", i, key,
+			    tc_nums[k].even ? "an even" : "an",
+			    tc_nums[k].min, tc_nums[k].max);
 		given |= 4u << k;
 	}
 	for (size_t k = 0; all && k < 2 + TC_NNUM; k++)
@@ -1539,11 +1547,13 @@ tpl_bind_one(struct api_req *r, const struct tpl_bind *b, uint64_t inst)
 	    (e = tpl_instance(r, b, inst)) != AE_OK ||
 	    (e = tpl_bind_row(r, b, inst)) != AE_OK)
 		goto out;
-	if (b->group && b->apply_all &&
+	if (b->group && ((error = db_exec(r->db, NULL, tpl_follow_sql, "iiis",
+	    (int64_t)b->template_id, (int64_t)r->tenant_id, (int64_t)inst,
+	    tpl_types[b->type])) != 0 || (b->apply_all &&
 	    (error = db_exec(r->db, NULL, b->replace ? tpl_apply_replace_sql :
 	    tpl_apply_keep_sql, "siii", tpl_types[b->type],
 	    (int64_t)b->template_id, (int64_t)r->tenant_id,
-	    (int64_t)inst)) != 0) {
+	    (int64_t)inst)) != 0))) {
 		e = api_fail_errno(r, error, "bind streams");
 		goto out;
 	}

@@ -399,6 +399,10 @@ test('BindTemplate / UnbindTemplate: response, Replace rule, override and Descri
     InstanceId: g, InstanceType: 'group' }, 'POST'));
   assert.deepEqual(await boundTo(t, g), [snap]);
   assert.deepEqual(await boundTo(t, s), [snap]);
+  // another tenant filtering by these instances sees nothing
+  const other = await F.tenant();
+  assert.deepEqual(await boundTo(other, g), []);
+  assert.deepEqual(await boundTo(other, s), []);
 });
 
 test('BindTemplate / UnbindTemplate: missing, invalid, unknown and foreign ids', async () => {
@@ -463,6 +467,13 @@ test('BindTemplate ApplyAll: streams of the group, Replace per stream, undone by
   // a stream's explicit bind makes the binding its own
   await bind(t, a, 'record', s3, 'stream');
   assert.equal(bindingRow(s3, 'record'), `${a}\t-`);
+  // replacing the group's template carries what ApplyAll made along
+  await bind(t, b, 'record', g, 'group', { Replace: 'true' });
+  assert.equal(bindingRow(s1, 'record'), `${b}\t${g}`);
+  assert.equal(bindingRow(s2, 'record'), `${b}\t${g}`);
+  assert.equal(bindingRow(s3, 'record'), `${a}\t-`);
+  await bind(t, a, 'record', g, 'group', { Replace: 'true' });
+  assert.equal(bindingRow(s1, 'record'), `${a}\t${g}`);
   // DeleteTemplate while bound (group or streams) is refused
   await fails(call(t, 'DeleteTemplate', { Id: a }), 'IncorrectTemplateStatus', /bound/);
   // unbinding the group removes what ApplyAll made, not the stream's own
