@@ -5,7 +5,11 @@
 #   (b) signed GetMtsServiceStatus, every request with its own nonce (URLs
 #       pre-signed by vigilctl --print-url), so each does the full pipeline:
 #       parse, key lookup, HMAC, nonce insert, handler.
-# Prints req/s and p50/p99 latency of both and the ratio b/a.
+#   (c) DescribeDevices (PageSize 20, Status filter, SortBy createdTime desc)
+#       on a space of 10,000 devices in a tenant of 100,000;
+#   (d) CreateDevice, every request a new device.
+# Prints req/s and p50/p99 latency of each and its ratio to (a), and the
+# query plans of (c).
 #
 # Uses the stack of ./run.sh (started if needed; VIGIL_VAR/VIGIL_HTTP_PORT
 # select another). BENCH_SECONDS (10), BENCH_CONNECTIONS (64), BENCH_THREADS (2).
@@ -39,13 +43,60 @@ need=$(($(field "$ping" rps | cut -d. -f1) * secs * 12 / 10 + 1000))
 	--count "$need" GetMtsServiceStatus UserId=bench-user >"$work/signed.urls"
 signed=$(wrk_run signed "$work/signed.urls")
 
+db() { db_sql -N -B vigil "$@"; }
+
+# (c) and (d): a tenant of 10 spaces x 10,000 devices (30% on), seeded once
+# with SQL (the API would take minutes), then listed and created through it
+tkey=$work/tenant.key
+"$CTL_BIN" --endpoint "$ENDPOINT" --key-file "$KEY_FILE" CreateMtsService \
+	UserId=bench-tenant AccessInfo='{"AccessKeyId":"a","AccessKeySecret":"b"}' |
+	node -e 'const r = JSON.parse(require("fs").readFileSync(0, "utf8"));
+		console.log(`AccessKeyId=${r.UserAccessKeyId}\nAccessKeySecret=${r.UserAccessKeySecret}`)' >"$tkey"
+tctl() { "$CTL_BIN" --endpoint "$ENDPOINT" --key-file "$tkey" "$@"; }
+tid=$(db -e "SELECT id FROM tenants WHERE user_id = 'bench-tenant'")
+while (($(db -e "SELECT COUNT(*) FROM spaces WHERE tenant_id = $tid") < 10)); do
+	tctl CreateGroup Name=bench Region=cn-bench InProtocol=gb28181 OutProtocol=flv,hls >/dev/null
+done
+mapfile -t groups < <(db -e "SELECT id FROM spaces WHERE tenant_id = $tid ORDER BY id LIMIT 10")
+for k in "${!groups[@]}"; do
+	g=${groups[$k]}
+	(($(db -e "SELECT COUNT(*) FROM devices WHERE group_id = $g") >= 10000)) && continue
+	db -e "INSERT INTO devices (id, tenant_id, group_id, type, name, gb_id, username,
+		password_enc, params, status, created_at)
+		SELECT $((k + 1))000000000000 + seq, $tid, $g, 'ipc', CONCAT('cam-', seq),
+		CONCAT('3402000000132', LPAD(seq, 7, '0')), 'admin', X'00', '{}',
+		IF(seq % 10 < 3, 'on', 'off'), UTC_TIMESTAMP(3) - INTERVAL seq SECOND
+		FROM seq_1_to_10000"
+done
+db -e "ANALYZE TABLE devices" >/dev/null
+g1=${groups[0]} g2=${groups[1]}
+if tctl DescribeDevices GroupId="$g1" | grep -q InvalidAction.NotFound; then
+	echo "DescribeDevices is not built: skipping (c) and (d)"
+	list="" create=""
+else
+	tctl --print-url --count $(($(field "$ping" rps | cut -d. -f1) * secs * 12 / 10 + 1000)) \
+		DescribeDevices GroupId="$g1" Status=on SortBy=createdTime SortDirection=desc \
+		PageSize=20 >"$work/list.urls"
+	list=$(wrk_run list "$work/list.urls")
+	node bench/sign-urls.js $(($(field "$ping" rps | cut -d. -f1) * secs / 2 + 1000)) "$tkey" \
+		"$ENDPOINT" CreateDevice GroupId="$g2" Type=ipc GbId='3402000000131{i}' \
+		Username=admin Password=bench-pw >"$work/create.urls"
+	create=$(wrk_run create "$work/create.urls")
+	db -e "DELETE FROM devices WHERE group_id = $g2 AND gb_id LIKE '3402000000131%'"
+fi
+
 echo "machine: $(nproc) cores; ${secs}s per run, $conns connections, $threads wrk threads; $(
 	sed -n 's/^[[:space:]]*workers = \([0-9]*\);/\1/p' "$CONF") vigil-api workers"
-printf '%-28s %10s %10s %10s %8s\n' run req/s p50_ms p99_ms non2xx
-for r in "$ping" "$signed"; do
-	printf '%-28s %10s %10.2f %10.2f %8s\n' "${r%% *}" "$(field "$r" rps)" \
+printf '%-28s %10s %10s %10s %8s %8s\n' run req/s p50_ms p99_ms non2xx ratio
+for r in "$ping" "$signed" "$list" "$create"; do
+	[[ -n $r ]] || continue
+	printf '%-28s %10s %10.2f %10.2f %8s %8.2f\n' "${r%% *}" "$(field "$r" rps)" \
 		"$(bc -l <<<"$(field "$r" p50_us)/1000")" "$(bc -l <<<"$(field "$r" p99_us)/1000")" \
-		"$(field "$r" non2xx)"
+		"$(field "$r" non2xx)" "$(bc -l <<<"$(field "$r" rps)/$(field "$ping" rps)")"
+	[[ $(field "$r" wrapped) == 0 ]] || echo "  warning: ${r%% *} URLs were reused"
 done
-printf 'ratio signed/ping: %.2f\n' "$(bc -l <<<"$(field "$signed" rps)/$(field "$ping" rps)")"
-[[ $(field "$signed" wrapped) == 0 ]] || echo "warning: signed URLs were reused (replays measured)"
+echo "query plans of (c), page and count (tenant 100,000 devices, space 10,000):"
+db -e "EXPLAIN SELECT id FROM devices WHERE tenant_id = $tid AND group_id = $g1
+	AND status = 'on' ORDER BY created_at DESC, id DESC LIMIT 20" | sed 's/^/  /'
+db -e "EXPLAIN SELECT COUNT(*) FROM devices WHERE tenant_id = $tid AND group_id = $g1
+	AND status = 'on'" | sed 's/^/  /'

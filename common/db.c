@@ -398,6 +398,12 @@ db_run(struct db *db, struct db_res **resp, uint64_t *affected,
 				continue;
 			return error;
 		}
+		/* a wrong types string would bind the wrong values silently */
+		if (mysql_stmt_param_count(st) != a.n) {
+			log_warnx("%u arguments for %lu placeholders: %s", a.n,
+			    mysql_stmt_param_count(st), sql);
+			return EINVAL;
+		}
 		if ((a.n && mysql_stmt_bind_param(st, a.bind) != 0) ||
 		    mysql_stmt_execute(st) != 0) {
 			error = db_fail(db, mysql_stmt_errno(st),

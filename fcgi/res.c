@@ -160,6 +160,24 @@ res_access_info(struct api_req *r)
 	return e;
 }
 
+char *
+res_like(const char *v)
+{
+	struct buf b = { 0 };
+
+	buf_addc(&b, '%');
+	for (; *v; v++) {
+		if (strchr("%_\\", *v))
+			buf_addc(&b, '\\');
+		buf_addc(&b, *v);
+	}
+	if (buf_addc(&b, '%') != 0) {
+		buf_free(&b);
+		return NULL;
+	}
+	return b.p;
+}
+
 enum api_err
 res_split(struct api_req *r, const char *name, char ***items, unsigned *n)
 {

@@ -52,6 +52,12 @@ enum api_err	 res_list(struct api_req *r, const char *name,
  */
 enum api_err	 res_access_info(struct api_req *r);
 
+/*
+ * A LIKE pattern (malloc'd) matching v anywhere, its own % _ \ taken
+ * literally (backslash is LIKE's default escape); NULL without memory.
+ */
+char		*res_like(const char *v);
+
 /* Splits a comma list of at most RES_BATCH_MAX items (malloc'd). */
 enum api_err	 res_split(struct api_req *r, const char *name, char ***items,
 		    unsigned *n);

@@ -110,7 +110,7 @@ channel_list(struct api_req *r)
 		    status);
 	}
 	if (res_str(r, "Name") != NULL) {
-		name = stream_like(res_str(r, "Name"));
+		name = res_like(res_str(r, "Name"));
 		res_sql_str(&count, " AND c.name LIKE ?", name);
 		res_sql_str(&page, " AND c.name LIKE ?", name);
 	}
@@ -272,7 +272,7 @@ channel_switch(struct api_req *r, int start)
 	enum api_err e;
 	int error;
 
-	if (start && (e = stream_check_access(r)) != AE_OK)
+	if (start && (e = res_access_info(r)) != AE_OK)
 		return e;
 	if ((error = db_begin(r->db)) != 0)
 		return api_fail_errno(r, error, r->route->action);

@@ -842,7 +842,7 @@ struct dev_filter {
 	const char	*gb_id;
 	const char	*type;
 	const char	*status;
-	struct buf	 name;	/* a LIKE pattern */
+	char		*name;	/* a LIKE pattern */
 };
 
 static enum api_err
@@ -862,14 +862,7 @@ dev_filter_parse(struct api_req *r, struct dev_filter *f)
 		return e;
 	if (name == NULL)
 		return AE_OK;
-	/* a substring, its own % _ \ taken literally */
-	buf_addc(&f->name, '%');
-	for (; *name; name++) {
-		if (strchr("%_\\", *name))
-			buf_addc(&f->name, '\\');
-		buf_addc(&f->name, *name);
-	}
-	if (buf_addc(&f->name, '%') != 0)
+	if ((f->name = res_like(name)) == NULL)
 		return api_fail_errno(r, ENOMEM, "Name");
 	return AE_OK;
 }
@@ -880,9 +873,9 @@ dev_where(struct res_sql *q, const struct dev_filter *f)
 	res_sql_int(q, " AND d.group_id = ?", (int64_t)f->group);
 	if (f->gb_id)
 		res_sql_str(q, " AND d.gb_id = ?", f->gb_id);
-	if (f->name.p)
+	if (f->name)
 		res_sql_str(q, " AND d.name COLLATE utf8mb4_unicode_ci LIKE ?",
-		    f->name.p);
+		    f->name);
 	if (f->parent)
 		res_sql_int(q, " AND d.parent_id = ?", (int64_t)f->parent);
 	if (f->type)
@@ -962,7 +955,7 @@ out:
 	json_object_put(list);
 	db_res_free(res);
 	res_sql_free(&q);
-	buf_free(&f.name);
+	free(f.name);
 	return e;
 }
 

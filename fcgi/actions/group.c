@@ -461,16 +461,6 @@ group_describe(struct api_req *r)
 	return e;
 }
 
-/* LIKE pattern matching v anywhere, its wildcards taken literally. */
-static void
-group_like(struct buf *b, const char *v)
-{
-	buf_adds(b, "%");
-	for (; *v; v++)
-		buf_addf(b, "%s%c", strchr("!%_", *v) ? "!" : "", *v);
-	buf_adds(b, "%");
-}
-
 /* The WHERE terms of DescribeGroups' filters (validated already). */
 static void
 group_filter(struct api_req *r, struct res_sql *q, uint64_t id,
@@ -481,7 +471,7 @@ group_filter(struct api_req *r, struct res_sql *q, uint64_t id,
 	if (id != 0)
 		res_sql_int(q, " AND s.id = ?", (int64_t)id);
 	if (like != NULL)
-		res_sql_str(q, " AND s.name LIKE ? ESCAPE '!'", like);
+		res_sql_str(q, " AND s.name LIKE ?", like);
 	if ((v = res_str(r, "Region")) != NULL)
 		res_sql_str(q, " AND s.region = ?", v);
 	if ((v = res_str(r, "InProtocol")) != NULL)
@@ -496,7 +486,7 @@ group_list(struct api_req *r)
 	struct res_sql count = { 0 }, q = { 0 };
 	struct db_res *res = NULL;
 	struct res_page pg;
-	struct buf like = { 0 };
+	char *like = NULL;
 	json_object *list;
 	int stats = res_bool(r, "IncludeStats", 0), error;
 	uint64_t id = 0;
@@ -507,15 +497,16 @@ group_list(struct api_req *r)
 		return e;
 	if (res_str(r, "Id") != NULL && (e = res_id(r, "Id", &id)) != AE_OK)
 		return e;
-	if (res_str(r, "Name") != NULL)
-		group_like(&like, res_str(r, "Name"));
+	if (res_str(r, "Name") != NULL &&
+	    (like = res_like(res_str(r, "Name"))) == NULL)
+		return api_fail_errno(r, ENOMEM, "Name");
 	res_page(r, &pg);
 
 	res_sql_int(&count, "SELECT COUNT(*) FROM spaces s WHERE"
 	    " s.tenant_id = ?", (int64_t)r->tenant_id);
-	group_filter(r, &count, id, like.p);
+	group_filter(r, &count, id, like);
 	group_select(r, &q, stats);
-	group_filter(r, &q, id, like.p);
+	group_filter(r, &q, id, like);
 	if ((e = res_order(r, group_sort, &q)) != AE_OK)
 		goto out;
 	res_sql_page(&q, &pg);
@@ -544,7 +535,7 @@ out:
 	db_res_free(res);
 	res_sql_free(&count);
 	res_sql_free(&q);
-	buf_free(&like);
+	free(like);
 	return e;
 }
 

@@ -258,25 +258,6 @@ stream_push_url(struct api_req *r, struct buf *b, const char *app,
 	buf_addf(b, "/%s/%s?token=%s", app, id, token);
 }
 
-enum api_err
-stream_check_access(struct api_req *r)
-{
-	static const char *const fields[] = { "AccessKeyId",
-	    "AccessKeySecret" };
-	json_object *j = json_tokener_parse(api_param(r, "AccessInfo")), *v;
-	enum api_err e = AE_OK;
-
-	for (size_t i = 0; i < 2 && e == AE_OK; i++)
-		if (!json_object_object_get_ex(j, fields[i], &v) ||
-		    !json_object_is_type(v, json_type_string) ||
-		    json_object_get_string_len(v) == 0)
-			e = api_fail(r, AE_INVALID_PARAMETER,
-			    "The parameter AccessInfo must have a non-empty "
-			    "string %s.", fields[i]);
-	json_object_put(j);
-	return e;
-}
-
 int
 stream_job(struct api_req *r, uint64_t target, const char *kind,
     const char *family)
@@ -374,22 +355,6 @@ stream_item_error(struct api_req *r, json_object *item)
 	r->message[0] = '\0';
 }
 
-char *
-stream_like(const char *s)
-{
-	struct buf b = { 0 };
-
-	/* backslash is LIKE's default escape character */
-	buf_addc(&b, '%');
-	for (; *s; s++) {
-		if (*s == '%' || *s == '_' || *s == '\\')
-			buf_addc(&b, '\\');
-		buf_addc(&b, *s);
-	}
-	buf_addc(&b, '%');
-	return b.p;
-}
-
 /* One Start/Stop Action: a transaction around stream_switch. */
 static enum api_err
 stream_switch_one(struct api_req *r, int start)
@@ -399,7 +364,7 @@ stream_switch_one(struct api_req *r, int start)
 	int error;
 
 	if ((e = res_id(r, "Id", &id)) != AE_OK ||
-	    (start && (e = stream_check_access(r)) != AE_OK))
+	    (start && (e = res_access_info(r)) != AE_OK))
 		return e;
 	if ((error = db_begin(r->db)) != 0)
 		return api_fail_errno(r, error, r->route->action);
@@ -442,7 +407,7 @@ stream_batch(struct api_req *r, int start)
 
 	if ((e = res_split(r, "Id", &ids, &n)) != AE_OK)
 		return e;
-	if (start && (e = stream_check_access(r)) != AE_OK)
+	if (start && (e = res_access_info(r)) != AE_OK)
 		goto out;
 	if ((error = db_begin(r->db)) != 0) {
 		e = api_fail_errno(r, error, r->route->action);
@@ -615,7 +580,7 @@ stream_filter_parse(struct api_req *r, struct stream_filter *f)
 	f->app = res_str(r, "App");
 	f->status = res_str(r, "Status");
 	if (res_str(r, "Name") != NULL)
-		f->name = stream_like(res_str(r, "Name"));
+		f->name = res_like(res_str(r, "Name"));
 	return AE_OK;
 }
 
@@ -1216,7 +1181,7 @@ stream_push_create(struct api_req *r, int many)
 	if ((e = res_id(r, "Id", &group)) != AE_OK ||
 	    (e = stream_push_names(r, many, &names)) != AE_OK)
 		return e;
-	if ((e = stream_check_access(r)) != AE_OK)
+	if ((e = res_access_info(r)) != AE_OK)
 		goto out;
 	if ((error = db_begin(r->db)) != 0)
 		goto fail;

@@ -12,9 +12,6 @@
 
 #include "fcgi/api.h"
 
-/* AccessInfo must be a JSON object with both halves of a key pair. */
-enum api_err	 stream_check_access(struct api_req *r);
-
 /*
  * Inside the caller's transaction: records that stream id of the caller's
  * tenant should run (start != 0, sealing AccessInfo with it) or not, and
@@ -44,9 +41,6 @@ void		 stream_item_error(struct api_req *r, json_object *item);
 
 /* Adds id to o as a decimal string (ids are strings in JSON). */
 void		 stream_json_id(json_object *o, const char *key, uint64_t id);
-
-/* A LIKE pattern matching s anywhere, with % _ \ escaped (malloc'd). */
-char		*stream_like(const char *s);
 
 /* True when an error ends a whole request, not just one Batch item. */
 static inline int
