@@ -101,15 +101,16 @@ static const char group_select_sql[] =
     " s.out_protocol, s.enabled, s.created_at, s.lazy_pull, s.callback,"
     " s.gb_id";
 /*
- * "devices,ipc,ied,platform" in one pass over the space's devices. A
- * select-list subquery runs only for the rows of the page; a grouped join
- * would count every device of the tenant.
+ * "devices,ipc,ied,platform" from the space's few device_counts rows (kept
+ * by triggers: no scan of its devices). A select-list subquery runs only
+ * for the rows of the page.
  */
 static const char group_stats_sql[] =
-    ", (SELECT CONCAT_WS(',', COUNT(*), COALESCE(SUM(d.type = 'ipc'), 0),"
-    " COALESCE(SUM(d.type = 'ied'), 0), COALESCE(SUM(d.type = 'platform'),"
-    " 0)) FROM devices d WHERE d.tenant_id = s.tenant_id AND"
-    " d.group_id = s.id)";
+    ", (SELECT CONCAT_WS(',', COALESCE(SUM(c.n), 0),"
+    " COALESCE(SUM(IF(c.type = 'ipc', c.n, 0)), 0),"
+    " COALESCE(SUM(IF(c.type = 'ied', c.n, 0)), 0),"
+    " COALESCE(SUM(IF(c.type = 'platform', c.n, 0)), 0))"
+    " FROM device_counts c WHERE c.group_id = s.id)";
 
 static const char group_serial_sql[] = "SELECT NEXTVAL(spaces_gb_serial)";
 static const char group_insert_sql[] =
