@@ -54,6 +54,16 @@ static const struct conf_opt conf_opts[] = {
 	{ "public.gb_udp_port", CT_INT, O(gb_udp_port), "5060", 1, 65535 },
 	{ "public.gb_tcp_port", CT_INT, O(gb_tcp_port), "5060", 1, 65535 },
 	{ "public.gb_domain", CT_GBDOMAIN, O(gb_domain), "3402000000", 0, 0 },
+	{ "media.flv_listen", CT_PATH, O(flv_listen), "run/mediad.sock", 0, 0 },
+	{ "media.mediad_pid_file", CT_PATH, O(mediad_pid_file),
+	    "run/mediad.pid", 0, 0 },
+	{ "media.notifyd_pid_file", CT_PATH, O(notifyd_pid_file),
+	    "run/notifyd.pid", 0, 0 },
+	{ "media.edge_control", CT_STR, O(edge_control),
+	    "http://127.0.0.1:8081", 0, 0 },
+	{ "media.edge_rtmp", CT_STR, O(edge_rtmp), "rtmp://127.0.0.1:1935", 0,
+	    0 },
+	{ "media.hls_dir", CT_PATH, O(hls_dir), "hls", 0, 0 },
 };
 #undef O
 

@@ -32,6 +32,13 @@ struct vigil_conf {
 	int	 gb_udp_port;
 	int	 gb_tcp_port;
 	char	*gb_domain;	/* 10 digits: SIP realm, prefix of GbIds */
+	/* media plane */
+	char	*flv_listen;	/* mediad's HTTP-FLV unix socket */
+	char	*mediad_pid_file;
+	char	*notifyd_pid_file;
+	char	*edge_control;	/* the edge's stat/control HTTP base URL */
+	char	*edge_rtmp;	/* where mediad pulls live streams from */
+	char	*hls_dir;
 };
 
 /*

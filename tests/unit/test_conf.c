@@ -262,6 +262,13 @@ test_shipped(void)
 	SAME_S(gb_ip);
 	SAME_I(gb_udp_port);
 	SAME_I(gb_tcp_port);
+	SAME_S(gb_domain);
+	SAME_S(flv_listen);
+	SAME_S(mediad_pid_file);
+	SAME_S(notifyd_pid_file);
+	SAME_S(edge_control);
+	SAME_S(edge_rtmp);
+	SAME_S(hls_dir);
 	conf_free(a);
 	conf_free(b);
 }
