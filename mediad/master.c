@@ -1,0 +1,229 @@
+/*
+ * mediad's master: binds the HTTP-FLV socket (so it outlives a worker),
+ * forks the worker, respawns it with backoff when it dies, replaces it on
+ * SIGHUP and stops it on SIGTERM. Signals only write to a self-pipe.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "common/conf.h"
+#include "common/log.h"
+#include "common/vtime.h"
+#include "master.h"
+#include "mediad.h"
+
+#define MASTER_QUICK_DEATH_US	(2ULL * 1000000)
+#define MASTER_BACKOFF_MAX_US	(10ULL * 1000000)
+#define MASTER_STOP_TIMEOUT_US	(10ULL * 1000000)
+
+static int master_pipe[2] = { -1, -1 };
+
+static void
+master_on_signal(int sig)
+{
+	unsigned char b = (unsigned char)sig;
+	int saved = errno;
+
+	(void)!write(master_pipe[1], &b, 1);
+	errno = saved;
+}
+
+static int
+master_listen(const char *path)
+{
+	struct sockaddr_un sun = { .sun_family = AF_UNIX };
+	int fd;
+
+	if (strlen(path) >= sizeof(sun.sun_path)) {
+		log_warnx("socket path too long: %s", path);
+		return -1;
+	}
+	strcpy(sun.sun_path, path);
+	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0)) == -1) {
+		log_warn("socket");
+		return -1;
+	}
+	unlink(path);
+	/* nginx's user must connect; the socket lives inside var/run */
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
+	    chmod(path, 0666) == -1 || listen(fd, 1024) == -1) {
+		log_warn("listen on %s", path);
+		close(fd);
+		return -1;
+	}
+	return fd;
+}
+
+static pid_t
+master_spawn(struct vigil_conf *c, int fd)
+{
+	pid_t pid = fork();
+
+	if (pid == -1) {
+		log_warn("fork");
+		return 0;
+	}
+	if (pid == 0) {
+		struct sigaction sa = { .sa_handler = SIG_DFL };
+
+		sigaction(SIGCHLD, &sa, NULL);
+		sigaction(SIGTERM, &sa, NULL);
+		sigaction(SIGINT, &sa, NULL);
+		sigaction(SIGHUP, &sa, NULL);
+		close(master_pipe[0]);
+		close(master_pipe[1]);
+		_exit(worker_run(c, fd));
+	}
+	return pid;
+}
+
+static int
+master_write_pid(const char *path)
+{
+	FILE *f = fopen(path, "we");
+
+	if (f == NULL) {
+		log_warn("pid file %s", path);
+		return -1;
+	}
+	fprintf(f, "%d\n", (int)getpid());
+	return fclose(f);
+}
+
+int
+master_run(struct vigil_conf *c, const char *conf_path)
+{
+	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP };
+	struct sigaction sa = { .sa_handler = master_on_signal,
+	    .sa_flags = SA_RESTART };
+	uint64_t started = 0, respawn_at = 0, deadline = 0;
+	unsigned quick_deaths = 0;
+	int fd, stopping = 0;
+	pid_t pid = 0, old = 0;
+
+	log_init("mediad master");
+	if ((fd = master_listen(c->flv_listen)) == -1 ||
+	    master_write_pid(c->mediad_pid_file))
+		return 1;
+	if (pipe2(master_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
+		log_warn("pipe");
+		return 1;
+	}
+	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		sigaction(sigs[i], &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+	log_info("HTTP-FLV on %s", c->flv_listen);
+
+	while (!stopping || pid != 0 || old != 0) {
+		struct pollfd pfd = { .fd = master_pipe[0], .events = POLLIN };
+		uint64_t now = vtime_mono_us(), next = now + 1000000;
+		unsigned char sig;
+		pid_t dead;
+		int st;
+
+		if (!stopping && pid == 0 && respawn_at <= now) {
+			pid = master_spawn(c, fd);
+			started = now;
+			if (pid == 0)
+				respawn_at = now + 1000000;
+		}
+		if (!stopping && pid == 0 && respawn_at < next)
+			next = respawn_at;
+		if (stopping && now > deadline) {
+			log_warnx("worker still busy: killing it");
+			if (pid != 0)
+				kill(pid, SIGKILL);
+			if (old != 0)
+				kill(old, SIGKILL);
+			deadline = now + MASTER_STOP_TIMEOUT_US;
+		}
+		if (poll(&pfd, 1, (int)((next - now) / 1000) + 1) <= 0)
+			continue;
+		while (read(master_pipe[0], &sig, 1) == 1) {
+			struct vigil_conf *n;
+
+			switch (sig) {
+			case SIGCHLD:
+				while ((dead = waitpid(-1, &st, WNOHANG)) > 0) {
+					now = vtime_mono_us();
+					if (dead == old) {
+						old = 0;
+						continue;
+					}
+					if (dead != pid)
+						continue;
+					pid = 0;
+					if (stopping)
+						continue;
+					log_warnx("worker %d %s %d", (int)dead,
+					    WIFSIGNALED(st) ? "killed by signal"
+					    : "exited with status",
+					    WIFSIGNALED(st) ? WTERMSIG(st) :
+					    WEXITSTATUS(st));
+					/* dying young again and again: back off */
+					if (now - started < MASTER_QUICK_DEATH_US) {
+						uint64_t d = 100000ULL <<
+						    (quick_deaths < 7 ?
+						    quick_deaths : 7);
+
+						quick_deaths++;
+						respawn_at = now +
+						    (d < MASTER_BACKOFF_MAX_US ?
+						    d : MASTER_BACKOFF_MAX_US);
+					} else {
+						quick_deaths = 0;
+						respawn_at = now;
+					}
+				}
+				break;
+			case SIGHUP:
+				if (stopping)
+					break;
+				if (conf_load(&n, conf_path) != 0) {
+					log_warnx("reload of %s failed: keeping"
+					    " the running configuration",
+					    conf_path);
+					break;
+				}
+				log_verbosity = n->log_level;
+				log_info("configuration reloaded; replacing "
+				    "the worker");
+				if (pid != 0) {
+					old = pid;
+					kill(old, SIGTERM);
+					pid = 0;
+				}
+				respawn_at = 0;
+				conf_free(c);
+				c = n;
+				break;
+			default:
+				if (stopping)
+					break;
+				log_info("stopping");
+				stopping = 1;
+				unlink(c->flv_listen);
+				deadline = vtime_mono_us() +
+				    MASTER_STOP_TIMEOUT_US;
+				if (pid != 0)
+					kill(pid, SIGTERM);
+				break;
+			}
+		}
+	}
+	close(fd);
+	unlink(c->mediad_pid_file);
+	log_info("stopped");
+	conf_free(c);
+	return 0;
+}

@@ -1,0 +1,197 @@
+/*
+ * Reconciliation: every 2 s the edge's /stat (the live streams with a
+ * publisher) is compared with stream statuses, and stale ones are fixed
+ * with a callback event, in one transaction per stream. Its bytes_in feed
+ * metering.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/conf.h"
+#include "common/db.h"
+#include "common/log.h"
+#include "common/outbox.h"
+#include "mediad.h"
+
+#define RECONCILE_MAX	4096
+/* The edge's hooks set statuses too: leave their fresh changes alone. */
+#define RECONCILE_GRACE	"INTERVAL 5 SECOND"
+
+struct reconcile_live {
+	uint64_t	id;
+	uint64_t	bytes_in;
+	char		app[MEDIAD_APP_MAX + 1];
+};
+
+/* The text of the first <tag> between p and end, or NULL. */
+static const char *
+reconcile_elem(const char *p, const char *end, const char *tag,
+    size_t *len)
+{
+	char open[32], close[32];
+	const char *s, *e;
+
+	snprintf(open, sizeof(open), "<%s>", tag);
+	snprintf(close, sizeof(close), "</%s>", tag);
+	if ((s = memmem(p, (size_t)(end - p), open, strlen(open))) == NULL)
+		return NULL;
+	s += strlen(open);
+	if ((e = memmem(s, (size_t)(end - s), close, strlen(close))) == NULL)
+		return NULL;
+	*len = (size_t)(e - s);
+	return s;
+}
+
+/* Parses nginx-rtmp's stat XML: the streams with a publisher. */
+static unsigned
+reconcile_parse(const char *xml, size_t n, struct reconcile_live *out,
+    unsigned max)
+{
+	const char *p = xml, *end = xml + n, *app_end, *s, *se, *v;
+	unsigned count = 0;
+	size_t len;
+
+	while ((p = memmem(p, (size_t)(end - p), "<application>", 13))) {
+		char app[MEDIAD_APP_MAX + 1];
+
+		if ((app_end = memmem(p, (size_t)(end - p), "</application>",
+		    14)) == NULL)
+			break;
+		if ((v = reconcile_elem(p, app_end, "name", &len)) == NULL ||
+		    len > MEDIAD_APP_MAX) {
+			p = app_end;
+			continue;
+		}
+		memcpy(app, v, len);
+		app[len] = '\0';
+		for (s = p; (s = memmem(s, (size_t)(app_end - s), "<stream>",
+		    8)) != NULL && count < max; s = se) {
+			struct reconcile_live *l = &out[count];
+
+			if ((se = memmem(s, (size_t)(app_end - s), "</stream>",
+			    9)) == NULL)
+				break;
+			if (memmem(s, (size_t)(se - s), "<publishing/>", 13) ==
+			    NULL ||
+			    (v = reconcile_elem(s, se, "name", &len)) == NULL)
+				continue;
+			l->id = strtoull(v, NULL, 10);
+			if ((v = reconcile_elem(s, se, "bytes_in", &len)))
+				l->bytes_in = strtoull(v, NULL, 10);
+			else
+				l->bytes_in = 0;
+			memcpy(l->app, app, strlen(app) + 1);
+			if (l->id != 0)
+				count++;
+		}
+		p = app_end;
+	}
+	return count;
+}
+
+/* Sets one stream on or off with its callback event; 1 when changed. */
+static int
+reconcile_set(struct mediad *md, uint64_t id, const char *app, int on)
+{
+	static const char *const sql[] = {
+		"UPDATE streams SET status = 'off', stop_time = UTC_TIMESTAMP()"
+		" WHERE id = ? AND status = 'on' AND (start_time IS NULL OR"
+		" start_time < UTC_TIMESTAMP() - " RECONCILE_GRACE ")",
+		"UPDATE streams SET status = 'on', start_time = UTC_TIMESTAMP()"
+		" WHERE id = ? AND app = ? AND protocol = 'rtmp' AND"
+		" status = 'off' AND (stop_time IS NULL OR"
+		" stop_time < UTC_TIMESTAMP() - " RECONCILE_GRACE ")",
+	};
+	struct db_res *r = NULL;
+	uint64_t changed = 0, group;
+	int e;
+
+	if ((e = db_begin(md->db)) != 0)
+		return 0;
+	if (on)
+		e = db_exec(md->db, &changed, sql[1], "is", (int64_t)id, app);
+	else
+		e = db_exec(md->db, &changed, sql[0], "i", (int64_t)id);
+	if (e != 0 || changed == 0)
+		goto out;
+	if ((e = db_query(md->db, &r, "SELECT group_id FROM streams"
+	    " WHERE id = ?", "i", (int64_t)id)) != 0 || db_res_rows(r) == 0)
+		goto out;
+	group = strtoull(db_res_get(r, 0, 0, NULL), NULL, 10);
+	if ((e = outbox_add(md->db, group, on ? "stream.on" : "stream.off", 0,
+	    id, on ? "on" : "off")) != 0)
+		goto out;
+	if ((e = db_commit(md->db)) == 0) {
+		log_info("reconcile: stream %s/%llu was %s, now %s", app,
+		    (unsigned long long)id, on ? "off" : "on",
+		    on ? "on" : "off");
+		db_res_free(r);
+		return 1;
+	}
+out:
+	db_res_free(r);
+	db_rollback(md->db);
+	return 0;
+}
+
+void
+reconcile_run(void *arg)
+{
+	struct mediad *md = arg;
+	struct reconcile_live *live;
+	struct db_res *r = NULL;
+	struct buf xml = { 0 };
+	unsigned n, i, j;
+
+	/* no stat, no knowledge: an edge that is down changes nothing */
+	if (edge_stat(md->conf, &xml) != 0 || xml.p == NULL)
+		goto out;
+	if ((live = calloc(RECONCILE_MAX, sizeof(*live))) == NULL)
+		goto out;
+	n = reconcile_parse(xml.p, xml.len, live, RECONCILE_MAX);
+	for (i = 0; i < n; i++) {
+		struct usage_entry *u;
+
+		reconcile_set(md, live[i].id, live[i].app, 1);
+		/* metering: the edge's counter grows; a restart resets it */
+		for (u = md->usage; u != NULL; u = u->next)
+			if (u->stream_id == live[i].id)
+				break;
+		if (u == NULL) {
+			struct db_res *t = NULL;
+
+			if (db_query(md->db, &t, "SELECT tenant_id FROM streams"
+			    " WHERE id = ?", "i", (int64_t)live[i].id) == 0 &&
+			    db_res_rows(t) > 0)
+				u = usage_get(md, live[i].id, strtoull(
+				    db_res_get(t, 0, 0, NULL), NULL, 10));
+			db_res_free(t);
+			if (u == NULL)
+				continue;
+			u->last_bytes_in = live[i].bytes_in;
+		}
+		if (live[i].bytes_in >= u->last_bytes_in)
+			u->bytes_in += live[i].bytes_in - u->last_bytes_in;
+		else
+			u->bytes_in += live[i].bytes_in;
+		u->last_bytes_in = live[i].bytes_in;
+	}
+	if (db_query(md->db, &r, "SELECT id, app FROM streams WHERE"
+	    " protocol = 'rtmp' AND status = 'on'", "") == 0)
+		for (j = 0; j < db_res_rows(r); j++) {
+			uint64_t id = strtoull(db_res_get(r, j, 0, NULL), NULL,
+			    10);
+
+			for (i = 0; i < n && live[i].id != id; i++)
+				;
+			if (i == n)
+				reconcile_set(md, id, db_res_get(r, j, 1, NULL),
+				    0);
+		}
+	db_res_free(r);
+	free(live);
+out:
+	buf_free(&xml);
+}
