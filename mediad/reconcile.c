@@ -16,6 +16,7 @@
 #include "mediad.h"
 
 #define RECONCILE_MAX	4096
+#define RECONCILE_ID_DIGITS	16
 /* The edge's hooks set statuses too: leave their fresh changes alone. */
 #define RECONCILE_GRACE	"INTERVAL 5 SECOND"
 
@@ -76,6 +77,10 @@ reconcile_parse(const char *xml, size_t n, struct reconcile_live *out,
 			if (memmem(s, (size_t)(se - s), "<publishing/>", 13) ==
 			    NULL ||
 			    (v = reconcile_elem(s, se, "name", &len)) == NULL)
+				continue;
+			/* only our streams: names of exactly 16 digits */
+			if (len != RECONCILE_ID_DIGITS ||
+			    strspn(v, "0123456789") < len)
 				continue;
 			l->id = strtoull(v, NULL, 10);
 			if ((v = reconcile_elem(s, se, "bytes_in", &len)))
