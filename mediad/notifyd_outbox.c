@@ -284,9 +284,9 @@ notifyd_outbox_retry(struct db *db, const struct notifyd_event *e,
 		    "%s attempts over 24 h: %s", e->id, e->resource_id,
 		    db_res_get(res, 0, 1, NULL), why);
 	else
-		log_info("event %" PRIu64 " of resource %" PRIu64 ": %s; "
-		    "retry %d in %" PRId64 " s", e->id, e->resource_id, why,
-		    e->attempts + 1, delay);
+		log_info("event %" PRIu64 " of resource %" PRIu64 ": attempt "
+		    "%d failed (%s); next in %" PRId64 " s", e->id,
+		    e->resource_id, e->attempts + 1, why, delay);
 	db_res_free(res);
 	return 0;
 }
