@@ -21,12 +21,12 @@
 #include "common/vtime.h"
 #include "notifyd.h"
 
-#define NOTIFYD_POLL_US		250000ULL	/* outbox polling period */
+#define NOTIFYD_POLL_US		250000ULL	/* outbox polling */
 #define NOTIFYD_MAX_INFLIGHT	64		/* requests at once */
-#define NOTIFYD_MAX_PER_URL	8		/* ... to one receiver URL */
+#define NOTIFYD_MAX_PER_URL	8		/* ... to one URL */
 #define NOTIFYD_TIMEOUT_MS	5000L		/* per request */
-#define NOTIFYD_LEASE_S		60		/* > the request timeout */
-#define NOTIFYD_DUE_MAX		256		/* rows read per poll */
+#define NOTIFYD_LEASE_S		60		/* > the timeout */
+#define NOTIFYD_DUE_MAX		256		/* rows per poll */
 
 struct notifyd {
 	struct vigil_conf	*conf;
@@ -55,7 +55,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: vigil-notifyd [-c file] [-t]\n"
 	    "  -c file  configuration (default: built-in values)\n"
-	    "  -t       test the configuration (and the master key) and exit\n");
+	    "  -t       test the configuration and the master key, "
+	    "and exit\n");
 	exit(2);
 }
 
@@ -173,8 +174,8 @@ notifyd_finish(struct notifyd *n)
 			error = notifyd_outbox_retry(n->db, e, why);
 		/* unrecorded: the lease runs out and it is sent again */
 		if (error != 0)
-			log_warnx("event %" PRIu64 ": outcome not recorded (%s)",
-			    e->id, strerror(error));
+			log_warnx("event %" PRIu64 ": outcome not recorded "
+			    "(%s)", e->id, strerror(error));
 		notifyd_event_free(e);
 	}
 	return delivered;

@@ -280,8 +280,8 @@ notifyd_outbox_retry(struct db *db, const struct notifyd_event *e,
 	if (db_query(db, &res, outbox_state_sql, "i", (int64_t)e->id) == 0 &&
 	    db_res_rows(res) == 1 &&
 	    strcmp(db_res_get(res, 0, 0, NULL), "dead") == 0)
-		log_warnx("event %" PRIu64 " of resource %" PRIu64 " dead after "
-		    "%s attempts over 24 h: %s", e->id, e->resource_id,
+		log_warnx("event %" PRIu64 " of resource %" PRIu64 " dead "
+		    "after %s attempts over 24 h: %s", e->id, e->resource_id,
 		    db_res_get(res, 0, 1, NULL), why);
 	else
 		log_info("event %" PRIu64 " of resource %" PRIu64 ": attempt "

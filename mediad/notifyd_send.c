@@ -115,7 +115,8 @@ notifyd_send_start(struct notifyd_send *s, struct notifyd_event *e)
 	curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
 	curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, e->body);
 	curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE, (long)strlen(e->body));
-	curl_easy_setopt(r->easy, CURLOPT_USERAGENT, "vigil-notifyd/" PACKAGE_VERSION);
+	curl_easy_setopt(r->easy, CURLOPT_USERAGENT,
+	    "vigil-notifyd/" PACKAGE_VERSION);
 	curl_easy_setopt(r->easy, CURLOPT_TIMEOUT_MS, s->timeout_ms);
 	curl_easy_setopt(r->easy, CURLOPT_CONNECTTIMEOUT_MS, s->timeout_ms);
 	curl_easy_setopt(r->easy, CURLOPT_NOSIGNAL, 1L);

@@ -118,9 +118,10 @@ static void
 test_add(struct db *db)
 {
 	cleanup(db);
-	T_OK(db_exec(db, NULL, "INSERT INTO spaces (id, tenant_id, name, region,"
-	    " in_protocol, out_protocol, callback) VALUES (" TEST_SPACE_CB ", "
-	    TEST_TENANT ", 'outbox test', 'cn-shanghai', 'rtmp', 'flv', ?), ("
+	T_OK(db_exec(db, NULL, "INSERT INTO spaces (id, tenant_id, name,"
+	    " region, in_protocol, out_protocol, callback) VALUES ("
+	    TEST_SPACE_CB ", " TEST_TENANT ", 'outbox test', 'cn-shanghai',"
+	    " 'rtmp', 'flv', ?), ("
 	    TEST_SPACE_NONE ", " TEST_TENANT ", 'no callback', 'cn-shanghai',"
 	    " 'rtmp', 'flv', '')", "s", TEST_CALLBACK) == 0, "spaces");
 
