@@ -321,3 +321,32 @@ test('two notifyd processes never deliver a row twice', async () => {
   }
   assert.ok(!fs.existsSync(pidFile), 'pid file removed on SIGTERM');
 });
+
+test('vigil-notifyd: -t checks the file, SIGHUP reloads or keeps the old one', async () => {
+  const pidFile = path.join(L.VAR, 'run/notifyd-test-3.pid');
+  const log = path.join(L.VAR, 'log/notifyd-test-3.log');
+  const conf = path.join(L.VAR, 'notifyd-test-3.conf');
+  const text = fs.readFileSync(CONF, 'utf8').replace(/notifyd_pid_file = "[^"]*";/,
+    `notifyd_pid_file = "${pidFile}";`);
+  fs.writeFileSync(conf, text);
+  fs.writeFileSync(log, '');
+  const child = await startNotifyd(conf, pidFile, log);
+  try {
+    assert.equal(spawnSync(NOTIFYD, ['-c', conf, '-t']).status, 0);
+    child.kill('SIGHUP');
+    assert.ok(await L.waitFor(() => /configuration reloaded/.test(
+      fs.readFileSync(log, 'utf8')), 3000), 'reloaded');
+    fs.writeFileSync(conf, text + '\nbroken {\n');
+    assert.notEqual(spawnSync(NOTIFYD, ['-c', conf, '-t']).status, 0, '-t refuses');
+    child.kill('SIGHUP');
+    assert.ok(await L.waitFor(() => /keeping the running configuration/.test(
+      fs.readFileSync(log, 'utf8')), 3000), 'broken file refused');
+    assert.equal(runningNotifyd(pidFile), child.pid, 'still running');
+  } finally {
+    await stopChild(child);
+    fs.rmSync(conf, { force: true });
+  }
+  assert.equal(child.exitCode, 0);
+  assert.ok(!fs.existsSync(pidFile), 'pid file removed on SIGTERM');
+  assert.doesNotMatch(fs.readFileSync(log, 'utf8'), /secret/i);
+});
