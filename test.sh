@@ -44,12 +44,14 @@ say "integration tests (stack at $ENDPOINT)"
 ./run.sh start >"$LOG_DIR/stack-start.log" 2>&1 || { cat "$LOG_DIR/stack-start.log" >&2; exit 1; }
 
 # C tests of common/ code that needs the real database
-if VIGIL_TEST_CONF=$CONF tests/db/test_job >"$LOG_DIR/db-tests.log" 2>&1; then
-	result db 1 0
-else
-	cat "$LOG_DIR/db-tests.log" >&2
-	result db 0 1
-fi
+for t in tests/db/test_job tests/db/test_outbox; do
+	if VIGIL_TEST_CONF=$CONF $t >>"$LOG_DIR/db-tests.log" 2>&1; then
+		result "${t##*/}" 1 0
+	else
+		cat "$LOG_DIR/db-tests.log" >&2
+		result "${t##*/}" 0 1
+	fi
+done
 (cd tests/integration && [[ -d node_modules/@alicloud/pop-core ]] ||
 	npm install --no-audit --no-fund --loglevel=error >"$LOG_DIR/npm.log" 2>&1) ||
 	{ cat "$LOG_DIR/npm.log" >&2; exit 1; }
