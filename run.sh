@@ -432,8 +432,12 @@ stack_start() {
 		api_probe || true
 		die "vigil-api does not answer through nginx (logs: $LOG_DIR)"
 	fi
-	local stop=./run.sh
-	[[ -z ${VIGIL_VAR:-} ]] || stop="VIGIL_VAR=$VAR ./run.sh"
+	local stop=./run.sh v
+	# the same environment addresses this stack again
+	for v in VIGIL_DB_PORT VIGIL_EDGE_PORT VIGIL_RTMP_PORT VIGIL_HTTP_PORT; do
+		[[ -z ${!v:-} ]] || stop="$v=${!v} $stop"
+	done
+	[[ -z ${VIGIL_VAR:-} ]] || stop="VIGIL_VAR=$VAR $stop"
 	cat <<-EOF
 		Vigil is running.
 		  endpoint:      $ENDPOINT/
