@@ -27,7 +27,7 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 VIGIL_PACKAGES=(autoconf automake libtool pkg-config build-essential libfcgi-dev
 	libjson-c-dev libssl-dev libmariadb-dev libconfig-dev libcurl4-openssl-dev
 	libosip2-dev mariadb-server mariadb-client nginx libnginx-mod-rtmp apache2
-	nodejs npm wrk clang libclang-rt-14-dev ca-certificates ffmpeg
+	nodejs npm wrk clang libclang-rt-14-dev ca-certificates curl ffmpeg
 	libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
 	libswresample-dev)
 
@@ -380,6 +380,14 @@ edge_start() {
 	edge_cmd
 	wait_for "the edge" 10 quiet edge_up ||
 		die "the edge did not start (log: $LOG_DIR/edge-error.log)"
+	edge_reset
+}
+
+# Tells vigil-api that the edge has no publisher (just started or stopped):
+# streams left on by an edge that died go off, with their stream.off events.
+edge_reset() {
+	curl -fsS -o /dev/null -m 10 -X POST -d call=reset \
+		"$ENDPOINT/internal/rtmp/reset" || say "edge: could not reset stream statuses"
 }
 
 # daemon_start NAME BIN PIDFILE: a foreground daemon that writes its own pid
@@ -453,7 +461,10 @@ stack_start() {
 stack_stop() {
 	stop_pidfile vigil-mediad "$MEDIAD_PID" vigil-mediad
 	stop_pidfile vigil-notifyd "$NOTIFYD_PID" vigil-notifyd
-	stop_pidfile edge "$EDGE_PID" nginx
+	if pid_of "$EDGE_PID" nginx >/dev/null; then
+		stop_pidfile edge "$EDGE_PID" nginx
+		! api_up || edge_reset
+	fi
 	stop_pidfile nginx "$NGINX_PID" nginx
 	stop_pidfile apache "$APACHE_PID" apache2
 	stop_pidfile vigil-api "$API_PID" vigil-api

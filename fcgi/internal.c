@@ -78,6 +78,9 @@ static const char internal_lock_sql[] =
 static const char internal_off_sql[] =
     "UPDATE streams SET status = 'off', stop_time = UTC_TIMESTAMP()"
     " WHERE id = ?";
+static const char internal_live_sql[] =
+    "SELECT id, app FROM streams WHERE protocol = 'rtmp' AND status = 'on'"
+    " ORDER BY id LIMIT 1000";
 static const char internal_key_sql[] =
     "SELECT auth_key_enc FROM play_auth_keys WHERE tenant_id = ?"
     " AND num = ?";
@@ -376,7 +379,8 @@ internal_publish_done(struct internal_req *q)
 	    (error = outbox_add(r->db, group, "stream.off", 0, q->id,
 	    "off")) != 0 || (error = db_commit(r->db)) != 0)
 		goto fail;
-	log_info("publish_done %s/%s from %s: off", q->app, q->name, q->addr);
+	log_info("%s %s/%s from %s: off", q->what, q->app, q->name,
+	    q->addr ? q->addr : "-");
 	return HTTP_OK;
 fail:
 	db_rollback(r->db);
@@ -390,6 +394,35 @@ fail:
  * (rtmp, flv, hls). The stream's own push token also opens it: that is
  * the publisher, or mediad pulling for its HTTP-FLV viewers.
  */
+/*
+ * The edge has just started or stopped, so nothing is published on it: a
+ * stream still on is stale, and goes off as if its publish had ended.
+ * (One edge per stack; several edges would each need their own streams.)
+ */
+static int
+internal_reset(struct internal_req *q)
+{
+	struct db_res *res;
+	int status = HTTP_OK, n = 0;
+
+	if (db_query(q->r->db, &res, internal_live_sql, "") != 0)
+		return HTTP_ERROR;
+	for (unsigned i = 0; i < db_res_rows(res); i++) {
+		struct internal_req one = *q;
+
+		one.what = "reset";
+		one.name = db_res_get(res, i, 0, NULL);
+		one.app = db_res_get(res, i, 1, NULL);
+		if (internal_publish_done(&one) != HTTP_OK)
+			status = HTTP_ERROR;
+		else
+			n++;
+	}
+	db_res_free(res);
+	log_info("edge reset: %d stale stream%s off", n, n == 1 ? "" : "s");
+	return status;
+}
+
 static int
 internal_play_check(struct internal_req *q, const char *proto,
     const char *uri, const char *auth, const char *token)
@@ -540,6 +573,7 @@ static const struct internal_route {
 	    internal_publish_done },
 	{ "/internal/rtmp/play", "play", internal_play },
 	{ "/internal/rtmp/play_done", "play_done", internal_play_done },
+	{ "/internal/rtmp/reset", "reset", internal_reset },
 	{ "/internal/auth/play", "http play", internal_auth_play },
 	{ NULL, NULL, NULL }
 };
