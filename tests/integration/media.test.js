@@ -147,6 +147,17 @@ test('push, play over rtmp and hls, refused play URLs, status off after', async 
       assert.equal((await get(s.toString())).status, 403, `segment ${s}`);
     }
     assert.equal((await get(hls.split('?')[0])).status, 403, 'no auth_key');
+    // HTTP-FLV is checked by nginx before mediad is asked
+    const flv = await w.url('flv');
+    const flvBad = [tamper(flv), withKeyOf(flv, await w.url('flv', other.Id)),
+      await w.url('flv', w.stream, { Expire: 1 }), flv.split('?')[0]];
+    await L.sleep(2100);
+    for (const u of flvBad) assert.equal((await get(u)).status, 403, `flv ${u}`);
+    assert.notEqual(await new Promise((resolve) => {
+      // a valid key passes the check (whatever mediad then answers)
+      const req = require('node:http').get(flv, (res) => { resolve(res.statusCode); req.destroy(); });
+      req.on('error', () => resolve(0));
+    }), 403, 'a valid flv key is not refused');
     for (const u of badRtmp) assert.equal(await probe(u), -1, `rtmp ${u}`);
     assert.match(L.accessLog(), new RegExp(`play live/${w.stream} .*refused: auth_key expired`));
     assert.match(L.accessLog(), /refused: auth_key hash mismatch/);
