@@ -240,9 +240,7 @@ test('live streams: a stop job on HaltGroup, dropped through the edge', async ()
   }
 });
 
-test('live streams: a stop job on SuspendMtsService', {
-  todo: 'SuspendMtsService enqueues no stream.stop yet (fcgi/actions/mts.c)',
-}, async () => {
+test('live streams: a stop job on SuspendMtsService', async () => {
   const w = await world();
   try {
     push(w.push, 30);
