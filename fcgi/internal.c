@@ -172,7 +172,8 @@ internal_token_ok(const struct internal_req *q,
 		return 0;
 	snprintf(aad, sizeof(aad), "%" PRIu64, q->id);
 	if (vault_open(aad, st->token_enc, st->token_len, &plain) != 0) {
-		log_warnx("stream %" PRIu64 ": push token does not open", q->id);
+		log_warnx("stream %" PRIu64 ": push token does not open",
+		    q->id);
 		return 0;
 	}
 	ok = crypto_streq(plain, token);
