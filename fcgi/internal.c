@@ -13,11 +13,11 @@
 #include <time.h>
 
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 
 #include "common/crypto.h"
 #include "common/db.h"
 #include "common/log.h"
+#include "common/sign.h"
 #include "common/outbox.h"
 #include "common/vault.h"
 #include "internal.h"
@@ -209,30 +209,6 @@ internal_digits(const char *s, size_t n)
 }
 
 /*
- * md5hex("{uri}-{exp}-{rand}-{uid}-{key}") into hex (33 bytes), as
- * DescribeStreamURL signs (fcgi/actions/stream.c, stream_sign).
- */
-static int
-internal_sign(char hex[33], const char *uri, const char *exp,
-    const char *rnd, const char *uid, const char *key)
-{
-	unsigned char md[EVP_MAX_MD_SIZE];
-	unsigned mdlen;
-	char *s;
-	int n, error;
-
-	if ((n = asprintf(&s, "%s-%s-%s-%s-%s", uri, exp, rnd, uid, key)) < 0)
-		return ENOMEM;
-	error = EVP_Digest(s, (size_t)n, md, &mdlen, EVP_md5(), NULL) == 1 &&
-	    mdlen == 16 ? 0 : EIO;
-	OPENSSL_cleanse(s, (size_t)n);
-	free(s);
-	if (error == 0)
-		crypto_hex(hex, md, mdlen, 0);
-	return error;
-}
-
-/*
  * Checks auth_key "{exp}-{rand}-{uid}-{md5hex}" of uri for the stream's
  * tenant: HTTP_OK, or a refusal (logged).
  */
@@ -284,7 +260,7 @@ internal_auth_key(const struct internal_req *q,
 	db_res_free(res);
 	if (error != 0)
 		return internal_refuse(q, HTTP_ERROR, "AuthKey does not open");
-	error = internal_sign(want, uri, exp, rnd, uid, key);
+	error = sign_play_hash(want, uri, exp, rnd, uid, key);
 	OPENSSL_cleanse(key, strlen(key));
 	free(key);
 	if (error != 0)

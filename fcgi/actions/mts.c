@@ -222,9 +222,12 @@ mts_create(struct api_req *r)
 	    (e = res_access_info(r)) != AE_OK)
 		return e;
 	/* Two first creates of one UserId race on the unique key: the
-	 * loser retries and finds the winner's row. */
-	if ((error = mts_create_tx(r, user, id, secret)) == EEXIST)
-		error = mts_create_tx(r, user, id, secret);
+	 * loser retries and finds the winner's row; concurrent creates of
+	 * different tenants can deadlock, and a retry then succeeds. */
+	for (int tries = 0; tries < 3; tries++)
+		if ((error = mts_create_tx(r, user, id, secret)) != EEXIST &&
+		    error != EDEADLK)
+			break;
 	if (error)
 		return api_fail_errno(r, error, "CreateMtsService");
 	r->body = json_object_new_object();
