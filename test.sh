@@ -5,7 +5,7 @@
 # the exit status is non-zero when anything failed.
 #
 # Environment: VIGIL_TEST_HTTP_PORT (18080), VIGIL_TEST_DB_PORT (13307),
-# VIGIL_TEST_RTMP_PORT (11935), VIGIL_TEST_EDGE_PORT (18091),
+# VIGIL_TEST_RTMP_PORT (11935), VIGIL_TEST_EDGE_PORT (18099),
 # VIGIL_FUZZ_SECONDS (20 per target; 0 skips fuzzing).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -14,7 +14,7 @@ export VIGIL_VAR=$PWD/var/test
 export VIGIL_HTTP_PORT=${VIGIL_TEST_HTTP_PORT:-18080}
 export VIGIL_DB_PORT=${VIGIL_TEST_DB_PORT:-13307}
 export VIGIL_RTMP_PORT=${VIGIL_TEST_RTMP_PORT:-11935}
-export VIGIL_EDGE_PORT=${VIGIL_TEST_EDGE_PORT:-18091}
+export VIGIL_EDGE_PORT=${VIGIL_TEST_EDGE_PORT:-18099}
 # shellcheck source=run.sh
 source ./run.sh --lib
 
