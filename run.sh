@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Vigil development stack: builds the code, then runs a private MariaDB, the
-# vigil-api FastCGI server and nginx, all under one directory ($VIGIL_VAR).
+# vigil-api FastCGI server, nginx, the RTMP edge (a second nginx with
+# nginx-rtmp) and, once built, vigil-mediad and vigil-notifyd, all under one
+# directory ($VIGIL_VAR).
 # Nothing uses the system services, and every process is found again through its
 # pid file only, so several stacks (other VIGIL_VAR and ports) run side by side.
 #
@@ -10,7 +12,9 @@
 #   ./run.sh restart  stop, then start
 #
 # Environment: VIGIL_VAR (default $PWD/var), VIGIL_HTTP_PORT (default 8080),
-# VIGIL_DB_PORT (default 3307, so the system MariaDB's 3306 is never used).
+# VIGIL_DB_PORT (default 3307, so the system MariaDB's 3306 is never used),
+# VIGIL_RTMP_PORT (the edge's RTMP, default 1935), VIGIL_EDGE_PORT (the edge's
+# stat/control HTTP server, default 8081). All listen on 127.0.0.1 only.
 #
 # As a library: `source ./run.sh --lib` (sourcing with any arguments) defines the
 # functions and path variables below and runs nothing. Call vigil_env again after
@@ -23,13 +27,17 @@ ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)
 VIGIL_PACKAGES=(autoconf automake libtool pkg-config build-essential libfcgi-dev
 	libjson-c-dev libssl-dev libmariadb-dev libconfig-dev libcurl4-openssl-dev
 	libosip2-dev mariadb-server mariadb-client nginx libnginx-mod-rtmp apache2
-	nodejs npm wrk clang libclang-rt-14-dev ca-certificates)
+	nodejs npm wrk clang libclang-rt-14-dev ca-certificates curl ffmpeg
+	libavformat-dev libavcodec-dev libavutil-dev libswscale-dev
+	libswresample-dev)
 
 # Sets the paths of one stack from the environment.
 vigil_env() {
 	VAR=$(realpath -m -- "${VIGIL_VAR:-$PWD/var}")
 	HTTP_PORT=${VIGIL_HTTP_PORT:-8080}
 	DB_PORT=${VIGIL_DB_PORT:-3307}
+	RTMP_PORT=${VIGIL_RTMP_PORT:-1935}
+	EDGE_PORT=${VIGIL_EDGE_PORT:-8081}
 	RUN_DIR=$VAR/run
 	LOG_DIR=$VAR/log
 	CONF=$VAR/vigil.conf
@@ -42,6 +50,12 @@ vigil_env() {
 	DB_PID=$RUN_DIR/mysqld.pid
 	NGINX_PID=$RUN_DIR/nginx.pid
 	APACHE_PID=$RUN_DIR/apache.pid
+	EDGE_PID=$RUN_DIR/edge.pid
+	HLS_DIR=$VAR/hls
+	MEDIAD_BIN=$ROOT/mediad/vigil-mediad
+	NOTIFYD_BIN=$ROOT/mediad/vigil-notifyd
+	MEDIAD_PID=$RUN_DIR/mediad.pid
+	NOTIFYD_PID=$RUN_DIR/notifyd.pid
 	ENDPOINT=http://127.0.0.1:$HTTP_PORT
 }
 
@@ -253,10 +267,15 @@ api_config() {
 		-e "s|^\([[:space:]]*\)port = 3306;|\1port = $DB_PORT;|" \
 		-e "s|^\([[:space:]]*\)http_port = 8080;|\1http_port = $HTTP_PORT;|" \
 		-e "s|^\([[:space:]]*\)listen_group = \"\";|\1listen_group = $group;|" \
+		-e "s|^\([[:space:]]*\)rtmp_port = 1935;|\1rtmp_port = $RTMP_PORT;|" \
+		-e "s|^\([[:space:]]*\)edge_control = \"http://127.0.0.1:8081\";|\1edge_control = \"http://127.0.0.1:$EDGE_PORT\";|" \
+		-e "s|^\([[:space:]]*\)edge_rtmp = \"rtmp://127.0.0.1:1935\";|\1edge_rtmp = \"rtmp://127.0.0.1:$RTMP_PORT\";|" \
 		"$ROOT/conf/vigil.conf" >"$tmp"
 	# A default changed in conf/vigil.conf would silently skip a substitution.
 	for line in "var_dir = \"$VAR\";" "port = $DB_PORT;" "http_port = $HTTP_PORT;" \
-		"listen_group = $group;"; do
+		"listen_group = $group;" "rtmp_port = $RTMP_PORT;" \
+		"edge_control = \"http://127.0.0.1:$EDGE_PORT\";" \
+		"edge_rtmp = \"rtmp://127.0.0.1:$RTMP_PORT\";"; do
 		grep -qF -- "$line" "$tmp" || { rm -f "$tmp"; die "conf/vigil.conf: could not set '$line'"; }
 	done
 	if cmp -s "$tmp" "$CONF"; then rm -f "$tmp"; else mv "$tmp" "$CONF" || die "cannot write $CONF"; fi
@@ -320,6 +339,78 @@ nginx_start() {
 		die "nginx did not start (log: $LOG_DIR/nginx-error.log)"
 }
 
+edge_cmd() {
+	nginx -p "$VAR/edge/" -c "$VAR/edge/nginx.conf" -e "$LOG_DIR/edge-error.log" "$@"
+}
+
+# Renders $VAR/edge/nginx.conf from conf/edge.conf.in; 0 when it changed.
+edge_config() {
+	local user='# not root: the workers keep the calling user' tmp conf=$VAR/edge/nginx.conf
+	((EUID != 0)) || user='user root;'
+	mkdir -p "$VAR/edge/tmp" "$HLS_DIR/live" || die "cannot create $VAR/edge"
+	tmp=$(mktemp "$conf.XXXXXX")
+	sed -e "/^[[:space:]]*#/!{s|@VAR@|$VAR|g; s|@HTTP_PORT@|$HTTP_PORT|g; s|@RTMP_PORT@|$RTMP_PORT|g; s|@EDGE_PORT@|$EDGE_PORT|g; s|@USER@|$user|g}" \
+		"$ROOT/conf/edge.conf.in" >"$tmp"
+	if cmp -s "$tmp" "$conf"; then
+		rm -f "$tmp"
+		return 1
+	fi
+	mv "$tmp" "$conf" || die "cannot write $conf"
+	edge_cmd -t -q || die "invalid edge config $conf"
+}
+
+edge_up() { pid_of "$EDGE_PID" nginx >/dev/null && (exec 3<>"/dev/tcp/127.0.0.1/$RTMP_PORT") 2>/dev/null; }
+
+# The edge: reloaded only when its config changed, since a reload moves
+# live streams to a new worker while the old one drains.
+edge_start() {
+	local pid changed=
+	! edge_config || changed=1
+	if pid=$(pid_of "$EDGE_PID" nginx); then
+		if [[ -n $changed ]]; then
+			say "edge: running (pid $pid), reloading"
+			edge_cmd -s reload || die "edge reload failed (log: $LOG_DIR/edge-error.log)"
+		else
+			say "edge: running (pid $pid)"
+		fi
+		return 0
+	fi
+	rm -f "$EDGE_PID"
+	say "edge: starting RTMP on 127.0.0.1:$RTMP_PORT, control on 127.0.0.1:$EDGE_PORT"
+	edge_cmd
+	wait_for "the edge" 10 quiet edge_up ||
+		die "the edge did not start (log: $LOG_DIR/edge-error.log)"
+	edge_reset
+}
+
+# Tells vigil-api that the edge has no publisher (just started or stopped):
+# streams left on by an edge that died go off, with their stream.off events.
+edge_reset() {
+	curl -fsS -o /dev/null -m 10 -X POST -d call=reset \
+		"$ENDPOINT/internal/rtmp/reset" || say "edge: could not reset stream statuses"
+}
+
+# daemon_start NAME BIN PIDFILE: a foreground daemon that writes its own pid
+# file (its master respawns its worker); skipped until it is built.
+daemon_start() {
+	local name=$1 bin=$2 file=$3 pid log=$LOG_DIR/$1.log
+	[[ -x $bin ]] || return 0
+	if pid=$(pid_of "$file" "${bin##*/}"); then
+		if [[ $bin -nt $file || $CONF -nt $file ]]; then
+			say "$name: restarting for the new build or config"
+			stop_pidfile "$name" "$file" "${bin##*/}"
+		else
+			say "$name: running (pid $pid)"
+			return 0
+		fi
+	fi
+	run_logged "$LOG_DIR/setup.log" "$name -t" "$bin" -c "$CONF" -t
+	rm -f "$file"
+	say "$name: starting"
+	start_bg "$log" "$bin" -c "$CONF"
+	wait_started "$name" 15 $! "$log" quiet pid_of "$file" "${bin##*/}"
+}
+
 # Readiness: one signed request through nginx to vigil-api and the database.
 api_probe() {
 	"$CTL_BIN" --endpoint "$ENDPOINT" --key-file "$KEY_FILE" \
@@ -342,15 +433,23 @@ stack_start() {
 	api_prepare
 	api_start
 	nginx_start
+	edge_start
+	daemon_start vigil-notifyd "$NOTIFYD_BIN" "$NOTIFYD_PID"
+	daemon_start vigil-mediad "$MEDIAD_BIN" "$MEDIAD_PID"
 	if ! wait_for "the readiness probe" 15 quiet api_probe; then
 		api_probe || true
 		die "vigil-api does not answer through nginx (logs: $LOG_DIR)"
 	fi
-	local stop=./run.sh
-	[[ -z ${VIGIL_VAR:-} ]] || stop="VIGIL_VAR=$VAR ./run.sh"
+	local stop=./run.sh v
+	# the same environment addresses this stack again
+	for v in VIGIL_DB_PORT VIGIL_EDGE_PORT VIGIL_RTMP_PORT VIGIL_HTTP_PORT; do
+		[[ -z ${!v:-} ]] || stop="$v=${!v} $stop"
+	done
+	[[ -z ${VIGIL_VAR:-} ]] || stop="VIGIL_VAR=$VAR $stop"
 	cat <<-EOF
 		Vigil is running.
 		  endpoint:      $ENDPOINT/
+		  rtmp edge:     rtmp://127.0.0.1:$RTMP_PORT/live/<StreamId>
 		  AccessKeyId:   $(sed -n 's/^AccessKeyId=//p' "$KEY_FILE")
 		  key file:      $KEY_FILE (holds the secret)
 		  logs:          $LOG_DIR/
@@ -358,7 +457,14 @@ stack_start() {
 	EOF
 }
 
+# The edge goes before vigil-api, so its on_publish_done calls still land.
 stack_stop() {
+	stop_pidfile vigil-mediad "$MEDIAD_PID" vigil-mediad
+	stop_pidfile vigil-notifyd "$NOTIFYD_PID" vigil-notifyd
+	if pid_of "$EDGE_PID" nginx >/dev/null; then
+		stop_pidfile edge "$EDGE_PID" nginx
+		! api_up || edge_reset
+	fi
 	stop_pidfile nginx "$NGINX_PID" nginx
 	stop_pidfile apache "$APACHE_PID" apache2
 	stop_pidfile vigil-api "$API_PID" vigil-api
@@ -369,14 +475,17 @@ stack_status() {
 	local name file exe pid
 	while read -r name file exe; do
 		if pid=$(pid_of "$file" "$exe"); then
-			printf '%-10s running (pid %s)\n' "$name" "$pid"
+			printf '%-14s running (pid %s)\n' "$name" "$pid"
 		else
-			printf '%-10s stopped\n' "$name"
+			printf '%-14s stopped\n' "$name"
 		fi
 	done <<-EOF
 		mariadb $DB_PID mariadbd
 		vigil-api $API_PID vigil-api
 		nginx $NGINX_PID nginx
+		edge $EDGE_PID nginx
+		vigil-mediad $MEDIAD_PID vigil-mediad
+		vigil-notifyd $NOTIFYD_PID vigil-notifyd
 		apache $APACHE_PID apache2
 	EOF
 }

@@ -5,6 +5,7 @@
 # the exit status is non-zero when anything failed.
 #
 # Environment: VIGIL_TEST_HTTP_PORT (18080), VIGIL_TEST_DB_PORT (13307),
+# VIGIL_TEST_RTMP_PORT (11935), VIGIL_TEST_EDGE_PORT (18099),
 # VIGIL_FUZZ_SECONDS (20 per target; 0 skips fuzzing).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -12,6 +13,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 export VIGIL_VAR=$PWD/var/test
 export VIGIL_HTTP_PORT=${VIGIL_TEST_HTTP_PORT:-18080}
 export VIGIL_DB_PORT=${VIGIL_TEST_DB_PORT:-13307}
+export VIGIL_RTMP_PORT=${VIGIL_TEST_RTMP_PORT:-11935}
+export VIGIL_EDGE_PORT=${VIGIL_TEST_EDGE_PORT:-18099}
 # shellcheck source=run.sh
 source ./run.sh --lib
 
@@ -44,12 +47,14 @@ say "integration tests (stack at $ENDPOINT)"
 ./run.sh start >"$LOG_DIR/stack-start.log" 2>&1 || { cat "$LOG_DIR/stack-start.log" >&2; exit 1; }
 
 # C tests of common/ code that needs the real database
-if VIGIL_TEST_CONF=$CONF tests/db/test_job >"$LOG_DIR/db-tests.log" 2>&1; then
-	result db 1 0
-else
-	cat "$LOG_DIR/db-tests.log" >&2
-	result db 0 1
-fi
+for t in tests/db/test_job tests/db/test_outbox; do
+	if VIGIL_TEST_CONF=$CONF $t >>"$LOG_DIR/db-tests.log" 2>&1; then
+		result "${t##*/}" 1 0
+	else
+		cat "$LOG_DIR/db-tests.log" >&2
+		result "${t##*/}" 0 1
+	fi
+done
 (cd tests/integration && [[ -d node_modules/@alicloud/pop-core ]] ||
 	npm install --no-audit --no-fund --loglevel=error >"$LOG_DIR/npm.log" 2>&1) ||
 	{ cat "$LOG_DIR/npm.log" >&2; exit 1; }

@@ -168,6 +168,11 @@ db_fail(struct db *db, unsigned e, const char *msg)
 	snprintf(db->err, sizeof(db->err), "%u: %s", e, msg);
 	if (e == ER_DUP_ENTRY || e == ER_DUP_KEY)
 		return EEXIST;
+	if (e == ER_LOCK_DEADLOCK) {
+		/* the server rolled the transaction back: the caller may retry */
+		db->in_tx = 0;
+		return EDEADLK;
+	}
 	if (db_conn_lost(e)) {
 		db_disconnect(db);
 		return ENOTCONN;

@@ -30,8 +30,9 @@ int	db_connect(struct db *db);
  *   's' const char * (NULL binds SQL NULL)
  *   'i' int64_t
  *   'b' const void *, size_t (binary)
- * Both return 0, EEXIST (duplicate key), ENOTCONN (server unreachable) or
- * EIO (any other failure, logged). Outside a transaction a statement that
+ * Both return 0, EEXIST (duplicate key), EDEADLK (deadlock: the server
+ * rolled the transaction back), ENOTCONN (server unreachable) or EIO (any
+ * other failure, logged). Outside a transaction a statement that
  * finds the connection dead is retried once on a new connection.
  */
 int	db_exec(struct db *db, uint64_t *affected, const char *sql,

@@ -1,6 +1,11 @@
 /* Request signing shared by vigil-api (verifying) and vigilctl (signing). */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+#include <openssl/crypto.h>
+#include <openssl/evp.h>
 
 #include "crypto.h"
 #include "sign.h"
@@ -83,4 +88,25 @@ sign_compute(char out[SIGN_B64_LEN], const char *secret,
 	memcpy(key, secret, kl);
 	key[kl++] = '&';
 	crypto_hmac_sha1_b64(out, key, kl, string_to_sign, len);
+}
+
+int
+sign_play_hash(char hex[33], const char *uri, const char *exp,
+    const char *rnd, const char *uid, const char *key)
+{
+	unsigned char md[EVP_MAX_MD_SIZE];
+	unsigned mdlen;
+	char *s;
+	int n, error;
+
+	if ((n = asprintf(&s, "%s-%s-%s-%s-%s", uri, exp, rnd, uid, key)) < 0)
+		return ENOMEM;
+	error = EVP_Digest(s, (size_t)n, md, &mdlen, EVP_md5(), NULL) == 1 &&
+	    mdlen == 16 ? 0 : EIO;
+	/* the string holds the AuthKey */
+	OPENSSL_cleanse(s, (size_t)n);
+	free(s);
+	if (error == 0)
+		crypto_hex(hex, md, mdlen, 0);
+	return error;
 }

@@ -27,4 +27,12 @@ int	sign_string_to_sign(struct buf *b, const char *method,
 void	sign_compute(char out[SIGN_B64_LEN], const char *secret,
 	    const char *string_to_sign, size_t len);
 
+/*
+ * Type-A play URL signing (NOTES section 5): the hash of
+ * auth_key={exp}-{rand}-{uid}-{hash}, md5hex("{uri}-{exp}-{rand}-{uid}-{key}"),
+ * into hex. 0, ENOMEM or EIO.
+ */
+int	sign_play_hash(char hex[33], const char *uri, const char *exp,
+	    const char *rnd, const char *uid, const char *key);
+
 #endif

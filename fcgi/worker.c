@@ -22,6 +22,7 @@
 #include "common/vtime.h"
 #include "api.h"
 #include "auth.h"
+#include "internal.h"
 #include "reply.h"
 #include "router.h"
 #include "worker.h"
@@ -140,16 +141,73 @@ worker_reason(int status)
 
 /* libfcgi's own printf lacks %zu and friends: format here instead. */
 static void
-worker_write(FCGX_Request *rq, int status, const char *body, size_t len)
+worker_write_type(FCGX_Request *rq, int status, const char *type,
+    const char *body, size_t len)
 {
 	char head[192];
 	int n;
 
 	n = snprintf(head, sizeof(head), "Status: %d %s\r\nContent-Type: "
-	    "application/json;charset=utf-8\r\nContent-Length: %zu\r\n\r\n",
-	    status, worker_reason(status), len);
+	    "%s\r\nContent-Length: %zu\r\n\r\n", status,
+	    worker_reason(status), type, len);
 	FCGX_PutStr(head, n, rq->out);
 	FCGX_PutStr(body, (int)len, rq->out);
+}
+
+static void
+worker_write(FCGX_Request *rq, int status, const char *body, size_t len)
+{
+	worker_write_type(rq, status, "application/json;charset=utf-8", body,
+	    len);
+}
+
+/* True for an IPv4 or IPv6 loopback address. */
+static int
+worker_loopback(const char *addr)
+{
+	return addr != NULL && (strncmp(addr, "127.", 4) == 0 ||
+	    strcmp(addr, "::1") == 0 || strncmp(addr, "::ffff:127.", 11) == 0);
+}
+
+/*
+ * The edge's calls under /internal/ (internal.c): loopback only, and no
+ * signature, since nginx and nginx-rtmp make them. The answer is a status
+ * line for nginx, not an API reply.
+ */
+static void
+worker_internal(const struct vigil_conf *c, struct db *db, FCGX_Request *rq,
+    const char *uri)
+{
+	struct api_req r = { 0 };
+	const char *addr = FCGX_GetParam("REMOTE_ADDR", rq->envp);
+	char body[64];
+	uint64_t t0 = vtime_mono_us();
+	int status, n;
+
+	r.conf = c;
+	r.db = db;
+	r.method = FCGX_GetParam("REQUEST_METHOD", rq->envp);
+	if (r.method == NULL)
+		r.method = "";
+	if (!worker_loopback(addr)) {
+		log_warnx("internal %.64s from %s refused: not loopback", uri,
+		    addr ? addr : "-");
+		status = 403;
+	} else if (worker_params(&r, rq) != AE_OK) {
+		log_warnx("internal %.64s: %s", uri, r.message);
+		status = 400;
+	} else
+		status = internal_serve(&r, uri, FCGX_GetParam(
+		    "VIGIL_ORIGINAL_URI", rq->envp), FCGX_GetParam(
+		    "VIGIL_CLIENT_ADDR", rq->envp));
+	n = snprintf(body, sizeof(body), "%d %s\n", status,
+	    worker_reason(status));
+	worker_write_type(rq, status, "text/plain", body, (size_t)n);
+	if (c->access_log)
+		log_info("access internal %.64s status=%d us=%" PRIu64, uri,
+		    status, vtime_mono_us() - t0);
+	json_object_put(r.body);
+	params_free(&r.params);
 }
 
 static void
@@ -167,6 +225,10 @@ worker_serve(const struct vigil_conf *c, struct db *db, FCGX_Request *rq)
 		static const char pong[] = "{\"Status\":\"ok\"}";
 
 		worker_write(rq, 200, pong, sizeof(pong) - 1);
+		return;
+	}
+	if (internal_path(uri)) {
+		worker_internal(c, db, rq, uri);
 		return;
 	}
 	r.conf = c;

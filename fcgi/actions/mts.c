@@ -58,7 +58,7 @@ static const char mts_enable_sql[] =
  */
 static const char mts_stop_live_sql[] =
     "INSERT INTO jobs (tenant_id, kind, target, payload)"
-    " SELECT tenant_id, 'stream.stop', id, '{\"reason\":\"tenant deleted\"}'"
+    " SELECT tenant_id, 'stream.stop', id, ?"
     " FROM streams WHERE tenant_id = ? AND status = 'on'";
 static const char *const mts_purge_sql[] = {
 	"DELETE FROM template_bindings WHERE tenant_id = ?",
@@ -222,9 +222,12 @@ mts_create(struct api_req *r)
 	    (e = res_access_info(r)) != AE_OK)
 		return e;
 	/* Two first creates of one UserId race on the unique key: the
-	 * loser retries and finds the winner's row. */
-	if ((error = mts_create_tx(r, user, id, secret)) == EEXIST)
-		error = mts_create_tx(r, user, id, secret);
+	 * loser retries and finds the winner's row; concurrent creates of
+	 * different tenants can deadlock, and a retry then succeeds. */
+	for (int tries = 0; tries < 3; tries++)
+		if ((error = mts_create_tx(r, user, id, secret)) != EEXIST &&
+		    error != EDEADLK)
+			break;
 	if (error)
 		return api_fail_errno(r, error, "CreateMtsService");
 	r->body = json_object_new_object();
@@ -245,8 +248,8 @@ mts_purge(struct api_req *r, uint64_t tenant)
 
 	if ((error = db_exec(r->db, NULL, mts_revoke_sql, "i",
 	    (int64_t)tenant)) != 0 ||
-	    (error = db_exec(r->db, NULL, mts_stop_live_sql, "i",
-	    (int64_t)tenant)) != 0)
+	    (error = db_exec(r->db, NULL, mts_stop_live_sql, "si",
+	    "{\"reason\":\"tenant deleted\"}", (int64_t)tenant)) != 0)
 		return error;
 	for (size_t i = 0; mts_purge_sql[i] != NULL && error == 0; i++)
 		error = db_exec(r->db, NULL, mts_purge_sql[i], "i",
@@ -279,9 +282,12 @@ mts_transition(struct api_req *r, int to)
 		goto fail;
 	if (to == MTS_DELETED)
 		error = mts_purge(r, tenant);
-	else
-		error = db_exec(r->db, NULL, mts_enable_sql, "ii",
-		    (int64_t)(to == MTS_OPEN), (int64_t)tenant);
+	else if ((error = db_exec(r->db, NULL, mts_enable_sql, "ii",
+	    (int64_t)(to == MTS_OPEN), (int64_t)tenant)) == 0 &&
+	    to == MTS_SUSPENDED)
+		/* a suspended tenant's live streams are kicked */
+		error = db_exec(r->db, NULL, mts_stop_live_sql, "si",
+		    "{\"reason\":\"tenant suspended\"}", (int64_t)tenant);
 	if (error)
 		goto fail;
 	if ((error = db_commit(r->db)) != 0)

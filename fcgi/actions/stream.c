@@ -22,6 +22,7 @@
 #include "common/conf.h"
 #include "common/crypto.h"
 #include "common/job.h"
+#include "common/sign.h"
 #include "common/vault.h"
 #include "fcgi/res.h"
 #include "actions.h"
@@ -720,24 +721,16 @@ static int
 stream_sign(struct buf *url, const char *uri, long long exp, int uid,
     const char *key)
 {
-	unsigned char md[EVP_MAX_MD_SIZE];
-	char rnd[2 * STREAM_RAND_BYTES + 1], hex[2 * EVP_MAX_MD_SIZE + 1];
-	struct buf s = { 0 };
-	unsigned mdlen;
+	char rnd[2 * STREAM_RAND_BYTES + 1], hex[33], exps[24], uids[8];
 	int error;
 
 	if ((error = crypto_random_hex(rnd, STREAM_RAND_BYTES, 0)) != 0)
 		return error;
-	if (buf_addf(&s, "%s-%lld-%s-%d-%s", uri, exp, rnd, uid, key) != 0)
-		return ENOMEM;
-	error = EVP_Digest(s.p, s.len, md, &mdlen, EVP_md5(), NULL) == 1 ?
-	    0 : EIO;
-	OPENSSL_cleanse(s.p, s.len);
-	buf_free(&s);
-	if (error)
+	snprintf(exps, sizeof(exps), "%lld", exp);
+	snprintf(uids, sizeof(uids), "%d", uid);
+	if ((error = sign_play_hash(hex, uri, exps, rnd, uids, key)) != 0)
 		return error;
-	crypto_hex(hex, md, mdlen, 0);
-	return buf_addf(url, "auth_key=%lld-%s-%d-%s", exp, rnd, uid, hex);
+	return buf_addf(url, "auth_key=%s-%s-%s-%s", exps, rnd, uids, hex);
 }
 
 /* The signed play URL of stream id in app; its query gets extra after. */

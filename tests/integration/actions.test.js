@@ -44,7 +44,7 @@ test('every built Action is routed; unbuilt ones say NotFound', async () => {
 
 test('... and so through Apache 2.4 too', async () => {
   const S = require('./stack');
-  const port = L.PORT + 2;
+  const port = L.PORT + 12;
   S.apache('start', port);
   try {
     assert.deepEqual(await unrouted(`http://127.0.0.1:${port}`), []);

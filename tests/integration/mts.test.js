@@ -178,3 +178,17 @@ test('DeleteMtsService removes the tenant\'s resources and stops its live stream
   assert.match(jobs, new RegExp(`stream\\.stop\\s+${live.streamId}`));
   assert.equal(jobs.trim().split('\n').length, 1, 'only the live stream is stopped');
 });
+
+test('SuspendMtsService queues a stop for each live stream of the tenant', async () => {
+  const F = require('./fixtures');
+  const t = await F.tenant();
+  const g = F.space(t, { InProtocol: 'rtmp' });
+  const live = F.stream(t, g, { Protocol: 'rtmp', Status: 'on' });
+  F.stream(t, g, { Protocol: 'rtmp' });
+  await L.client(L.operator).request('SuspendMtsService', { UserId: t.user });
+  const jobs = L.sql(`SELECT kind, target, payload FROM jobs WHERE tenant_id = ${t.tenantId}`);
+  assert.equal(jobs.trim().split('\n').length, 1, jobs);
+  assert.match(jobs, new RegExp(`stream\\.stop\\s+${live}\\s+.*suspended`));
+  assert.equal(L.sql(`SELECT COUNT(*) FROM streams WHERE tenant_id = ${t.tenantId}`).trim(), '2',
+    'suspension keeps the resources');
+});

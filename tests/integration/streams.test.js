@@ -10,6 +10,11 @@ const L = require('./lib');
 const F = require('./fixtures');
 
 const AI = JSON.stringify({ AccessKeyId: 'ak-stream', AccessKeySecret: 'sk-stream-secret' });
+// The stack's public RTMP address: the port is left out when it is 1935.
+const RTMP_PORT = (require('node:fs').readFileSync(require('node:path').join(L.VAR,
+  'vigil.conf'), 'utf8').match(/^\s*rtmp_port\s*=\s*(\d+);/m) || [])[1] || '1935';
+const RTMP_HOST = RTMP_PORT === '1935' ? '127.0.0.1' : `127.0.0.1:${RTMP_PORT}`;
+const RTMP_RE = RTMP_HOST.replace(/\./g, '\\.');
 const UNKNOWN = '1000000000000001';
 const UNKNOWN_CHANNEL = '4000000000';
 const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
@@ -267,7 +272,7 @@ for (const a of ACTIONS) {
 test('CreateRtmpGroupStreamurl: an rtmp stream with a sealed token per URL', async () => {
   const w = await world();
   assert.match(w.push.Id, /^\d{16}$/);
-  const m = w.push.PushUrl.match(/^rtmp:\/\/127\.0\.0\.1\/cam\/(\d{16})\?token=([0-9a-f]{32})$/);
+  const m = w.push.PushUrl.match(new RegExp(`^rtmp://${RTMP_RE}/cam/(\\d{16})\\?token=([0-9a-f]{32})$`));
   assert.ok(m, w.push.PushUrl);
   assert.equal(m[1], w.push.Id, 'Id is the new stream\'s id');
   const [proto, app, name, group, desired, status, enc, info] = row(`SELECT protocol, app, name,
@@ -308,7 +313,7 @@ test('CreateRtmpGroupStreamurls: one stream per name, in order, up to 100', asyn
   assert.equal(r.Results.length, 100);
   assert.equal(new Set(r.Results.map((x) => x.Id)).size, 100);
   for (const [i, x] of r.Results.entries()) {
-    assert.match(x.PushUrl, new RegExp(`^rtmp://127\\.0\\.0\\.1/cam/${x.Id}\\?token=[0-9a-f]{32}$`));
+    assert.match(x.PushUrl, new RegExp(`^rtmp://${RTMP_RE}/cam/${x.Id}\\?token=[0-9a-f]{32}$`));
     if (i % 33 === 0) {
       assert.equal(L.sql(`SELECT name FROM streams WHERE id = ${x.Id}`).trim(), names[i]);
     }
@@ -509,7 +514,7 @@ test('DescribeStreamURL: type-A signed URLs for rtmp, flv and hls', async () => 
   const w = await world();
   const http = `http://127.0.0.1:${L.PORT}`;
   const cases = [
-    ['rtmp', 'rtmp://127.0.0.1', `/cam/${w.stream}`],
+    ['rtmp', `rtmp://${RTMP_HOST}`, `/cam/${w.stream}`],
     ['flv', http, `/cam/${w.stream}.flv`],
     ['hls', http, `/cam/${w.stream}.m3u8`],
   ];
