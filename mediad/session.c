@@ -8,9 +8,12 @@
 #include <string.h>
 #include <sys/epoll.h>
 
+#include <openssl/crypto.h>
+
 #include "common/conf.h"
 #include "common/db.h"
 #include "common/log.h"
+#include "common/vault.h"
 #include "common/vtime.h"
 #include "mediad.h"
 #include "upstream.h"
@@ -26,32 +29,47 @@ session_find(struct mediad *md, uint64_t stream_id)
 	return NULL;
 }
 
-/* The stream must exist, be enabled and be on (publishing). */
+/*
+ * The stream must exist, be enabled and be on (publishing). *token gets
+ * its push token (malloc'd), with which the edge lets mediad pull.
+ */
 static int
 session_lookup(struct mediad *md, const char *app, uint64_t stream_id,
-    uint64_t *tenant)
+    uint64_t *tenant, char **token)
 {
 	struct db_res *r;
+	const char *enc;
+	char aad[24];
+	size_t len;
 	int e;
 
-	if ((e = db_query(md->db, &r, "SELECT tenant_id FROM streams"
-	    " WHERE id = ? AND app = ? AND protocol = 'rtmp' AND enabled = 1"
-	    " AND status = 'on'", "is", (int64_t)stream_id, app)) != 0)
+	if ((e = db_query(md->db, &r, "SELECT tenant_id, push_token_enc"
+	    " FROM streams WHERE id = ? AND app = ? AND protocol = 'rtmp'"
+	    " AND enabled = 1 AND status = 'on'", "is", (int64_t)stream_id,
+	    app)) != 0)
 		return e;
 	if (db_res_rows(r) == 0)
 		e = ENOENT;
-	else
+	else {
 		*tenant = strtoull(db_res_get(r, 0, 0, NULL), NULL, 10);
+		snprintf(aad, sizeof(aad), "%llu",
+		    (unsigned long long)stream_id);
+		if ((enc = db_res_get(r, 0, 1, &len)) == NULL ||
+		    vault_open(aad, enc, len, token) != 0) {
+			log_warnx("stream %s: push token does not open", aad);
+			e = ENOENT;
+		}
+	}
 	db_res_free(r);
 	return e;
 }
 
 static int
 session_alloc(struct session **sp, struct mediad *md, const char *app,
-    uint64_t stream_id, uint64_t tenant)
+    uint64_t stream_id, uint64_t tenant, const char *token)
 {
 	struct session *s;
-	char url[512];
+	char url[768];
 	int e;
 
 	if ((s = calloc(1, sizeof(*s))) == NULL)
@@ -60,9 +78,11 @@ session_alloc(struct session **sp, struct mediad *md, const char *app,
 	s->stream_id = stream_id;
 	s->tenant_id = tenant;
 	snprintf(s->app, sizeof(s->app), "%s", app);
-	snprintf(url, sizeof(url), "%s/%s/%llu", md->conf->edge_rtmp, app,
-	    (unsigned long long)stream_id);
-	if ((e = upstream_start(&s->up, url)) != 0)
+	snprintf(url, sizeof(url), "%s/%s/%llu?token=%s", md->conf->edge_rtmp,
+	    app, (unsigned long long)stream_id, token);
+	e = upstream_start(&s->up, url);
+	OPENSSL_cleanse(url, sizeof(url));
+	if (e != 0)
 		goto out;
 	s->ev.fd = upstream_fd(s->up);
 	s->ev.events = EPOLLIN;
@@ -74,8 +94,8 @@ session_alloc(struct session **sp, struct mediad *md, const char *app,
 	}
 	s->next = md->sessions;
 	md->sessions = s;
-	log_info("session %s/%llu: pulling %s", app,
-	    (unsigned long long)stream_id, url);
+	log_info("session %s/%llu: pulling from %s", app,
+	    (unsigned long long)stream_id, md->conf->edge_rtmp);
 	*sp = s;
 	return 0;
 out:
@@ -89,12 +109,16 @@ session_join(struct mediad *md, struct viewer *v, const char *app,
 {
 	struct session *s;
 	uint64_t tenant;
+	char *token = NULL;
 	int e;
 
-	if ((e = session_lookup(md, app, stream_id, &tenant)) != 0)
+	if ((e = session_lookup(md, app, stream_id, &tenant, &token)) != 0)
 		return e;
-	if ((s = session_find(md, stream_id)) == NULL &&
-	    (e = session_alloc(&s, md, app, stream_id, tenant)) != 0)
+	if ((s = session_find(md, stream_id)) == NULL)
+		e = session_alloc(&s, md, app, stream_id, tenant, token);
+	OPENSSL_cleanse(token, strlen(token));
+	free(token);
+	if (e != 0)
 		return e;
 	v->s = s;
 	v->next = s->viewers;

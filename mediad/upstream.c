@@ -16,6 +16,8 @@
 #include "upstream.h"
 
 #define UPSTREAM_MAX_STREAMS	8
+/* logs show the URL without its query: the push token stays secret */
+#define URL_SHOWN(u)	(int)strcspn((u), "?"), (u)
 
 struct upstream {
 	char			*url;
@@ -141,14 +143,14 @@ upstream_main(void *arg)
 	av_dict_set(&opts, "rw_timeout", "5000000", 0);
 	if ((e = avformat_open_input(&ic, up->url, NULL, &opts)) < 0) {
 		av_strerror(e, err, sizeof(err));
-		log_info("upstream %s: %s", up->url, err);
+		log_info("upstream %.*s: %s", URL_SHOWN(up->url), err);
 		goto out;
 	}
-	log_debug("upstream %s open", up->url);
+	log_debug("upstream %.*s open", URL_SHOWN(up->url));
 	while (!atomic_load(&up->stop)) {
 		if ((e = av_read_frame(ic, pkt)) < 0) {
 			av_strerror(e, err, sizeof(err));
-			log_info("upstream %s ended: %s", up->url, err);
+			log_info("upstream %.*s ended: %s", URL_SHOWN(up->url), err);
 			break;
 		}
 		upstream_packet(up, ic, pkt, seq_sent, &b);
@@ -238,6 +240,7 @@ upstream_free(struct upstream *up)
 	}
 	close(up->efd);
 	pthread_mutex_destroy(&up->mtx);
+	explicit_bzero(up->url, strlen(up->url));
 	free(up->url);
 	free(up);
 }

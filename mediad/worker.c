@@ -16,6 +16,7 @@
 #include "common/conf.h"
 #include "common/db.h"
 #include "common/log.h"
+#include "common/vault.h"
 #include "mediad.h"
 
 static const struct {
@@ -56,7 +57,9 @@ worker_run(struct vigil_conf *c, int listen_fd)
 	gethostname(host, sizeof(host) - 1);
 	snprintf(md.owner, sizeof(md.owner), "%.40s:%d", host, (int)getpid());
 	curl_global_init(CURL_GLOBAL_DEFAULT);
-	if (loop_alloc(&md.loop) != 0 || db_open(&md.db, c, NULL) != 0)
+	/* push tokens are sealed: mediad pulls from the edge with them */
+	if (vault_init(c->master_key_file, 0) != 0 ||
+	    loop_alloc(&md.loop) != 0 || db_open(&md.db, c, NULL) != 0)
 		goto out;
 	md.sig_ev = (struct loop_ev){ .fd = signalfd(-1, &set,
 	    SFD_NONBLOCK | SFD_CLOEXEC), .events = EPOLLIN,
