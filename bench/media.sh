@@ -7,9 +7,10 @@
 # first frame (request to first decoded video frame by ffprobe, median and
 # p95 of BENCH_TTFF samples) for each protocol.
 #
-# Loopback only. Uses the stack's edge and mediad when $VAR/run/edge.pid
-# exists, else starts a throwaway edge and mediad on VIGIL_RTMP_PORT and
-# VIGIL_EDGE_PORT (the stack's database must run: ./run.sh). FLV viewers
+# Loopback only. Starts its own edge without play hooks (the viewers here
+# are anonymous) and its own mediad, on BENCH_RTMP_PORT and BENCH_EDGE_PORT
+# (default: the stack's ports + 100); the stack's database must run
+# (./run.sh). FLV viewers
 # connect to mediad's unix socket directly (nginx's proxy cost excluded, as
 # the RTMP viewers talk to the edge directly). BENCH_SECONDS (10),
 # BENCH_TTFF (20), BENCH_COUNTS ("1 50 200").
@@ -20,13 +21,14 @@ source ./run.sh --lib
 
 secs=${BENCH_SECONDS:-10} samples=${BENCH_TTFF:-20}
 counts=${BENCH_COUNTS:-1 50 200}
-rtmp_port=${VIGIL_RTMP_PORT:-1935} edge_port=${VIGIL_EDGE_PORT:-8081}
+rtmp_port=${BENCH_RTMP_PORT:-$((${VIGIL_RTMP_PORT:-1935} + 100))}
+edge_port=${BENCH_EDGE_PORT:-$((${VIGIL_EDGE_PORT:-8081} + 100))}
 hz=$(getconf CLK_TCK)
 # ffprobe decodes the first frame instead of probing seconds of input
 fastprobe='-probesize 32768 -analyzeduration 100000 -fpsprobesize 0'
 work=$(mktemp -d)
 pids=()
-stream=$((1000000000000000 + RANDOM * 32768 + RANDOM))
+stream=0
 
 cleanup() {
 	local p
@@ -40,11 +42,7 @@ cleanup() {
 trap cleanup EXIT
 
 db_ping || die "the stack's database is not running: ./run.sh first"
-if [[ -f $VAR/run/edge.pid ]]; then
-	edge_master=$(cat "$VAR/run/edge.pid")
-	mediad_master=$(cat "$VAR/run/mediad.pid")
-	sock=$VAR/run/mediad.sock
-else
+{
 	mkdir -p "$work/tmp"
 	cat >"$work/edge.conf" <<-CONF
 		load_module /usr/lib/nginx/modules/ngx_rtmp_module.so;
@@ -72,14 +70,23 @@ else
 	mediad_master=$!
 	sock=$work/mediad.sock
 	wait_for "mediad's socket" 5 test -S "$sock"
-fi
+}
 child() { pgrep -P "$1" | head -n1; }
 wait_for "the edge worker" 5 child "$edge_master" >/dev/null
 edge_worker=$(child "$edge_master")
 mediad_worker=$(child "$mediad_master")
 
-db_sql vigil -e "INSERT INTO streams (id, tenant_id, group_id, app, name,
-    protocol, enabled) VALUES ($stream, 0, 0, 'live', 'bench', 'rtmp', 1)"
+# a stream made through the API, so mediad finds its sealed push token
+stream=$(cd tests/integration && node -e '
+const L = require("./lib"), F = require("./fixtures");
+(async () => {
+  const t = await F.tenant();
+  const s = F.space(t, { InProtocol: "rtmp", App: "live", Name: "bench" });
+  const p = await L.client(t.key).request("CreateRtmpGroupStreamurl", {
+    Id: s, Name: "bench", AccessInfo: JSON.stringify({ AccessKeyId: "a",
+    AccessKeySecret: "b" }) });
+  console.log(p.Id);
+})();')
 rtmp_url=rtmp://127.0.0.1:$rtmp_port/live/$stream
 flv_path=/live/$stream.flv
 ffmpeg -nostdin -v error -re -f lavfi -i testsrc2=size=1280x720:rate=25 \
