@@ -38,6 +38,13 @@ int
 job_claim(struct db *db, const char *owner, const char *const *kinds,
     int lease_s, struct job *j)
 {
+	return job_claim_where(db, owner, kinds, NULL, lease_s, j);
+}
+
+int
+job_claim_where(struct db *db, const char *owner, const char *const *kinds,
+    const char *where, int lease_s, struct job *j)
+{
 	struct db_arg args[JOB_KINDS_MAX];
 	struct buf sql = { 0 };
 	struct db_res *res = NULL;
@@ -52,7 +59,9 @@ job_claim(struct db *db, const char *owner, const char *const *kinds,
 		args[n] = (struct db_arg){ .type = 's', .s = kinds[n] };
 	}
 	/* pending work, or work whose owner stopped renewing its lease */
-	if (buf_adds(&sql, ") AND (state = 'pending' OR (state = 'running'"
+	if (buf_adds(&sql, ")") != 0 ||
+	    (where != NULL && buf_adds(&sql, where) != 0) ||
+	    buf_adds(&sql, " AND (state = 'pending' OR (state = 'running'"
 	    " AND lease_expires < UTC_TIMESTAMP(3))) ORDER BY id LIMIT 1"
 	    " FOR UPDATE SKIP LOCKED") != 0) {
 		buf_free(&sql);

@@ -30,6 +30,10 @@ int	job_enqueue(struct db *db, uint64_t tenant, const char *kind,
  */
 int	job_claim(struct db *db, const char *owner, const char *const *kinds,
 	    int lease_s, struct job *j);
+/* As job_claim, only jobs that also satisfy where (static SQL, " AND ..."). */
+int	job_claim_where(struct db *db, const char *owner,
+	    const char *const *kinds, const char *where, int lease_s,
+	    struct job *j);
 /* Extends a lease; ESRCH when the job is no longer this owner's. */
 int	job_renew(struct db *db, uint64_t id, const char *owner, int lease_s);
 /* Ends a job as done (error NULL) or failed; ESRCH as above. */

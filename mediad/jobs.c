@@ -51,6 +51,14 @@ static const struct {
 	{ "stream.stop", jobs_stream_drop },
 };
 
+/*
+ * The publishers mediad drops are RTMP ones; jobs about gb28181 streams are
+ * left for the GB28181 plane (sipd). A stream deleted since (no row) is
+ * still ours to drop.
+ */
+static const char jobs_rtmp_only[] =
+    " AND target NOT IN (SELECT id FROM streams WHERE protocol = 'gb28181')";
+
 void
 jobs_poll(void *arg)
 {
@@ -60,8 +68,8 @@ jobs_poll(void *arg)
 	for (int n = 0; n < JOBS_PER_POLL; n++) {
 		int e = ENOENT;
 
-		if (job_claim(md->db, md->owner, jobs_kinds, JOBS_LEASE_S,
-		    &j) != 0)
+		if (job_claim_where(md->db, md->owner, jobs_kinds,
+		    jobs_rtmp_only, JOBS_LEASE_S, &j) != 0)
 			return;
 		for (size_t i = 0; i < sizeof(jobs_table) /
 		    sizeof(jobs_table[0]); i++)
