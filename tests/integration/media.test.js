@@ -63,7 +63,7 @@ async function world(o = {}) {
   const ok = (action, params) => c.request(action, params, { method: 'POST' });
   const g = await ok('CreateGroup', { Name: 'media', Region: 'cn-shanghai',
     InProtocol: 'rtmp', OutProtocol: o.out || 'rtmp,flv,hls',
-    Callback: 'http://127.0.0.1:9/callback' });
+    Callback: o.callback || 'http://127.0.0.1:9/callback' });
   const newStream = async (name) => ok('CreateRtmpGroupStreamurl',
     { Id: g.Id, Name: name, AccessInfo: AI });
   const s = await newStream('cam');
@@ -271,3 +271,39 @@ test('/internal/ answers loopback only and refuses unknown streams', async () =>
   // the auth check is only for nginx's own subrequests
   assert.equal((await get(`${L.ENDPOINT}/internal/auth/play`)).status, 404);
 });
+
+test('stream.on/stream.off reach the space\'s Callback in order, even sent while it was down',
+  async () => {
+    const crypto = require('node:crypto');
+    const { receiver } = require('../tools/callback_receiver');
+    const r = await receiver({ mode: 'ok' });
+    await r.stop(); // dead while the events happen
+    const w = await world({ callback: r.url });
+    try {
+      for (let i = 0; i < 2; i++) {
+        const p = push(w.push, 30);
+        assert.ok(await waitStatus(w, 'on'), `on ${i}`);
+        p.kill('SIGINT');
+        await p.done;
+        assert.ok(await waitStatus(w, 'off', 5000), `off ${i}`);
+      }
+      await r.start();
+      assert.ok(await L.waitFor(() => r.accepted.length >= 4, 20000, 100),
+        `${r.accepted.length} of 4 events after the receiver came back`);
+      const got = r.accepted.map((e) => e.json);
+      assert.deepEqual(got.map((e) => e.Event),
+        ['stream.on', 'stream.off', 'stream.on', 'stream.off']);
+      for (const e of got) {
+        assert.equal(e.StreamId, w.stream);
+        assert.equal(e.GroupId, w.group);
+      }
+      assert.equal(new Set(got.map((e) => e.EventId)).size, 4, 'distinct EventIds');
+      for (const e of r.accepted) {
+        const want = crypto.createHmac('sha256', w.t.key.secret).update(e.body).digest('hex');
+        assert.equal(e.headers['x-signature'], want, 'X-Signature');
+      }
+    } finally {
+      killAll();
+      await r.close();
+    }
+  });
