@@ -64,8 +64,11 @@ struct usage_entry {
 	struct usage_entry	*next;
 	uint64_t		 stream_id;
 	uint64_t		 tenant_id;
-	uint64_t		 last_bytes_in;	/* the edge's counter */
+	uint64_t		 last_bytes_in;	/* the edge's counters */
+	uint64_t		 last_bytes_out;
 	uint64_t		 bytes_in;
+	/* the edge's RTMP egress, mediad's own pull for FLV included */
+	uint64_t		 bytes_out_rtmp;
 	uint64_t		 bytes_out_flv;
 	unsigned		 peak_viewers;
 };

@@ -23,8 +23,19 @@
 struct reconcile_live {
 	uint64_t	id;
 	uint64_t	bytes_in;
+	uint64_t	bytes_out;
 	char		app[MEDIAD_APP_MAX + 1];
 };
+
+/* What a counter of the edge grew by; a restarted edge counts from 0. */
+static uint64_t
+reconcile_delta(uint64_t now, uint64_t *last)
+{
+	uint64_t d = now >= *last ? now - *last : now;
+
+	*last = now;
+	return d;
+}
 
 /* The text of the first <tag> between p and end, or NULL. */
 static const char *
@@ -83,10 +94,10 @@ reconcile_parse(const char *xml, size_t n, struct reconcile_live *out,
 			    strspn(v, "0123456789") < len)
 				continue;
 			l->id = strtoull(v, NULL, 10);
-			if ((v = reconcile_elem(s, se, "bytes_in", &len)))
-				l->bytes_in = strtoull(v, NULL, 10);
-			else
-				l->bytes_in = 0;
+			v = reconcile_elem(s, se, "bytes_in", &len);
+			l->bytes_in = v ? strtoull(v, NULL, 10) : 0;
+			v = reconcile_elem(s, se, "bytes_out", &len);
+			l->bytes_out = v ? strtoull(v, NULL, 10) : 0;
 			memcpy(l->app, app, strlen(app) + 1);
 			if (l->id != 0)
 				count++;
@@ -176,12 +187,12 @@ reconcile_run(void *arg)
 			if (u == NULL)
 				continue;
 			u->last_bytes_in = live[i].bytes_in;
+			u->last_bytes_out = live[i].bytes_out;
 		}
-		if (live[i].bytes_in >= u->last_bytes_in)
-			u->bytes_in += live[i].bytes_in - u->last_bytes_in;
-		else
-			u->bytes_in += live[i].bytes_in;
-		u->last_bytes_in = live[i].bytes_in;
+		u->bytes_in += reconcile_delta(live[i].bytes_in,
+		    &u->last_bytes_in);
+		u->bytes_out_rtmp += reconcile_delta(live[i].bytes_out,
+		    &u->last_bytes_out);
 	}
 	if (db_query(md->db, &r, "SELECT id, app FROM streams WHERE"
 	    " protocol = 'rtmp' AND status = 'on'", "") == 0)

@@ -107,6 +107,7 @@ int
 session_join(struct mediad *md, struct viewer *v, const char *app,
     uint64_t stream_id)
 {
+	struct usage_entry *u;
 	struct session *s;
 	uint64_t tenant;
 	char *token = NULL;
@@ -125,7 +126,10 @@ session_join(struct mediad *md, struct viewer *v, const char *app,
 	s->viewers = v;
 	s->nviewers++;
 	s->idle_since_us = 0;
-	usage_get(md, stream_id, tenant);
+	/* the peak is taken here: a viewer may leave before the next flush */
+	if ((u = usage_get(md, stream_id, tenant)) != NULL &&
+	    s->nviewers > u->peak_viewers)
+		u->peak_viewers = s->nviewers;
 	if (s->ready)
 		viewer_start(v);
 	else

@@ -58,18 +58,21 @@ usage_flush(void *arg)
 
 	usage_collect(md);
 	for (pp = &md->usage; (u = *pp) != NULL; ) {
-		if ((u->bytes_in || u->bytes_out_flv || u->peak_viewers) &&
+		if ((u->bytes_in || u->bytes_out_rtmp || u->bytes_out_flv ||
+		    u->peak_viewers) &&
 		    db_exec(md->db, NULL, "INSERT INTO stream_usage (tenant_id,"
-		    " stream_id, bucket, bytes_in, bytes_out_flv, peak_viewers)"
-		    " VALUES (?, ?, '1970-01-01' + INTERVAL ? SECOND, ?, ?, ?)"
+		    " stream_id, bucket, bytes_in, bytes_out_rtmp, bytes_out_flv,"
+		    " peak_viewers) VALUES (?, ?,"
+		    " '1970-01-01' + INTERVAL ? SECOND, ?, ?, ?, ?)"
 		    " ON DUPLICATE KEY UPDATE bytes_in = bytes_in +"
-		    " VALUES(bytes_in), bytes_out_flv = bytes_out_flv +"
+		    " VALUES(bytes_in), bytes_out_rtmp = bytes_out_rtmp +"
+		    " VALUES(bytes_out_rtmp), bytes_out_flv = bytes_out_flv +"
 		    " VALUES(bytes_out_flv), peak_viewers ="
-		    " GREATEST(peak_viewers, VALUES(peak_viewers))", "iiiiii",
+		    " GREATEST(peak_viewers, VALUES(peak_viewers))", "iiiiiii",
 		    (int64_t)u->tenant_id, (int64_t)u->stream_id, bucket,
-		    (int64_t)u->bytes_in, (int64_t)u->bytes_out_flv,
-		    (int64_t)u->peak_viewers) == 0) {
-			u->bytes_in = u->bytes_out_flv = 0;
+		    (int64_t)u->bytes_in, (int64_t)u->bytes_out_rtmp,
+		    (int64_t)u->bytes_out_flv, (int64_t)u->peak_viewers) == 0) {
+			u->bytes_in = u->bytes_out_rtmp = u->bytes_out_flv = 0;
 			u->peak_viewers = 0;
 		}
 		pp = &u->next;

@@ -307,3 +307,32 @@ test('stream.on/stream.off reach the space\'s Callback in order, even sent while
       await r.close();
     }
   });
+
+test('metering: mediad writes bytes in, RTMP and FLV bytes out and FLV viewer sessions', async () => {
+  const w = await world();
+  try {
+    push(w.push, 30);
+    assert.ok(await waitStatus(w, 'on'), 'on');
+    assert.ok(await probe(await w.url('rtmp')) > 0, 'an RTMP viewer');
+    assert.ok(await probe(await w.url('flv')) > 0, 'an FLV viewer');
+    const usage = () => L.sql(`SELECT SUM(bytes_in), SUM(bytes_out_rtmp),
+      SUM(bytes_out_flv), MAX(peak_viewers) FROM stream_usage
+      WHERE stream_id = ${w.stream}`).trim().split('\t').map(Number);
+    // mediad flushes its counters every 10 s
+    const u = await L.waitFor(() => {
+      const v = usage();
+      return v[0] > 0 && v[1] > 0 && v[2] > 0 ? v : null;
+    }, 25000, 500);
+    assert.ok(u, `stream_usage ${usage()}`);
+    // a 640x360 test pattern for a few seconds: bytes in the tens of kB at least
+    assert.ok(u[0] > 20000, `bytes_in ${u[0]}`);
+    assert.ok(u[3] >= 1, 'peak viewers');
+    const s = L.sql(`SELECT protocol, bytes > 0, ended_at IS NOT NULL FROM viewer_sessions
+      WHERE stream_id = ${w.stream}`).trim();
+    assert.match(s, /^flv\t1\t1$/m, `viewer_sessions: ${s}`);
+    assert.equal(L.sql(`SELECT tenant_id FROM stream_usage WHERE stream_id = ${w.stream}
+      LIMIT 1`).trim(), String(w.t.tenantId), 'the tenant is recorded');
+  } finally {
+    killAll();
+  }
+});
