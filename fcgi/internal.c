@@ -182,21 +182,6 @@ internal_token_ok(const struct internal_req *q,
 	return ok;
 }
 
-/* True when the comma list has the item. */
-static int
-internal_in_list(const char *list, const char *item)
-{
-	size_t n = strlen(item), len;
-
-	for (const char *p = list; ; p += len + 1) {
-		len = strcspn(p, ",");
-		if (len == n && strncmp(p, item, n) == 0)
-			return 1;
-		if (p[len] == '\0')
-			return 0;
-	}
-}
-
 static int
 internal_digits(const char *s, size_t n)
 {
@@ -416,7 +401,7 @@ internal_play_check(struct internal_req *q, const char *proto,
 		    internal_refuse(q, HTTP_FORBIDDEN, "wrong token");
 	else if (st.tenant_status != TENANT_OPEN)
 		status = internal_refuse(q, HTTP_FORBIDDEN, "tenant not open");
-	else if (!internal_in_list(st.out_protocol, proto))
+	else if (!res_in_list(st.out_protocol, proto))
 		status = internal_refuse(q, HTTP_FORBIDDEN,
 		    "protocol not enabled in the space");
 	else

@@ -19,6 +19,7 @@
 
 #include "common/conf.h"
 #include "common/log.h"
+#include "common/pidfile.h"
 #include "common/vtime.h"
 #include "master.h"
 #include "worker.h"
@@ -202,19 +203,6 @@ master_reload(struct vigil_conf *c, const char *conf_path, int fd)
 	return n;
 }
 
-static int
-master_write_pid(const char *path)
-{
-	FILE *f = fopen(path, "we");
-
-	if (f == NULL) {
-		log_warn("pid file %s", path);
-		return -1;
-	}
-	fprintf(f, "%d\n", (int)getpid());
-	return fclose(f);
-}
-
 /* Sends SIGTERM to every worker; slots waiting for a respawn are dropped. */
 static void
 master_stop_workers(void)
@@ -255,7 +243,7 @@ master_run(struct vigil_conf *c, const char *conf_path)
 	int fd;
 
 	log_init("vigil-api master");
-	if ((fd = master_listen(c)) == -1 || master_write_pid(c->pid_file))
+	if ((fd = master_listen(c)) == -1 || pidfile_write(c->pid_file))
 		return 1;
 	if (pipe2(master_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
 		log_warn("pipe");

@@ -178,6 +178,20 @@ res_like(const char *v)
 	return b.p;
 }
 
+int
+res_in_list(const char *list, const char *item)
+{
+	size_t n = strlen(item), len;
+
+	for (const char *p = list; ; p += len + 1) {
+		len = strcspn(p, ",");
+		if (len == n && strncmp(p, item, n) == 0)
+			return 1;
+		if (p[len] == '\0')
+			return 0;
+	}
+}
+
 enum api_err
 res_split(struct api_req *r, const char *name, char ***items, unsigned *n)
 {

@@ -58,6 +58,9 @@ enum api_err	 res_access_info(struct api_req *r);
  */
 char		*res_like(const char *v);
 
+/* True when the comma list has item. */
+int		 res_in_list(const char *list, const char *item);
+
 /* Splits a comma list of at most RES_BATCH_MAX items (malloc'd). */
 enum api_err	 res_split(struct api_req *r, const char *name, char ***items,
 		    unsigned *n);

@@ -18,6 +18,7 @@
 
 #include "common/conf.h"
 #include "common/log.h"
+#include "common/pidfile.h"
 #include "common/vtime.h"
 #include "master.h"
 #include "mediad.h"
@@ -87,19 +88,6 @@ master_spawn(struct vigil_conf *c, int fd)
 	return pid;
 }
 
-static int
-master_write_pid(const char *path)
-{
-	FILE *f = fopen(path, "we");
-
-	if (f == NULL) {
-		log_warn("pid file %s", path);
-		return -1;
-	}
-	fprintf(f, "%d\n", (int)getpid());
-	return fclose(f);
-}
-
 int
 master_run(struct vigil_conf *c, const char *conf_path)
 {
@@ -113,7 +101,7 @@ master_run(struct vigil_conf *c, const char *conf_path)
 
 	log_init("mediad master");
 	if ((fd = master_listen(c->flv_listen)) == -1 ||
-	    master_write_pid(c->mediad_pid_file))
+	    pidfile_write(c->mediad_pid_file))
 		return 1;
 	if (pipe2(master_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
 		log_warn("pipe");

@@ -17,6 +17,7 @@
 #include "common/conf.h"
 #include "common/db.h"
 #include "common/log.h"
+#include "common/pidfile.h"
 #include "common/vault.h"
 #include "common/vtime.h"
 #include "notifyd.h"
@@ -58,19 +59,6 @@ usage(void)
 	    "  -t       test the configuration and the master key, "
 	    "and exit\n");
 	exit(2);
-}
-
-static int
-notifyd_write_pid(const char *path)
-{
-	FILE *f = fopen(path, "we");
-
-	if (f == NULL) {
-		log_warn("pid file %s", path);
-		return -1;
-	}
-	fprintf(f, "%d\n", (int)getpid());
-	return fclose(f);
 }
 
 /* Opens what a configuration needs: the master key and the database. */
@@ -242,7 +230,7 @@ notifyd_run(struct notifyd *n)
 	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
 		sigaction(sigs[i], &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	if (notifyd_write_pid(n->conf->notifyd_pid_file) != 0)
+	if (pidfile_write(n->conf->notifyd_pid_file) != 0)
 		return 1;
 	log_info("delivering the outbox (poll %llu ms, %d requests at most, "
 	    "timeout %ld ms)", NOTIFYD_POLL_US / 1000, NOTIFYD_MAX_INFLIGHT,

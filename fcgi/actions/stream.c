@@ -669,21 +669,6 @@ out:
 	return e;
 }
 
-/* True when the comma list has the item. */
-static int
-stream_in_list(const char *list, const char *item)
-{
-	size_t n = strlen(item), len;
-
-	for (const char *p = list; ; p += len + 1) {
-		len = strcspn(p, ",");
-		if (len == n && strncmp(p, item, n) == 0)
-			return 1;
-		if (p[len] == '\0')
-			return 0;
-	}
-}
-
 static const struct stream_out *
 stream_out_find(const char *name)
 {
@@ -844,7 +829,7 @@ stream_url(struct api_req *r)
 		    "The specified stream Id does not exist.");
 		goto out;
 	}
-	if (!stream_in_list(db_res_get(res, 0, 1, NULL), out->name)) {
+	if (!res_in_list(db_res_get(res, 0, 1, NULL), out->name)) {
 		e = api_fail(r, AE_INVALID_PARAMETER, "The parameter "
 		    "OutProtocol %s is not enabled in the stream's space (%s).",
 		    out->name, db_res_get(res, 0, 1, NULL));
@@ -1017,7 +1002,7 @@ stream_screen(struct api_req *r)
 		res_json_str(o, "Name", db_res_get(res, i, 1, NULL));
 		res_json_str(o, "InProtocol", db_res_get(res, i, 2, NULL));
 		buf_reset(&url);
-		if (key != NULL && stream_in_list(db_res_get(res, i, 4, NULL),
+		if (key != NULL && res_in_list(db_res_get(res, i, 4, NULL),
 		    flv->name))
 			error = stream_play_url(r, &url, flv,
 			    db_res_get(res, i, 3, NULL),
