@@ -144,8 +144,9 @@ static const char stream_start_sql[] =
     " WHERE id = ? AND tenant_id = ?";
 static const char stream_stop_sql[] =
     "UPDATE streams SET desired = 'stopped' WHERE id = ? AND tenant_id = ?";
+/* The newest job of the family, whatever its state (a daemon may be done). */
 static const char stream_last_job_sql[] =
-    "SELECT kind FROM jobs WHERE target = ? AND state = 'pending'"
+    "SELECT kind, state FROM jobs WHERE target = ?"
     " AND tenant_id = ? AND kind LIKE ? ORDER BY id DESC LIMIT 1";
 static const char stream_delete_sql[] =
     "DELETE FROM streams WHERE id = ? AND tenant_id = ?";
@@ -271,8 +272,10 @@ stream_job(struct api_req *r, uint64_t target, const char *kind,
 	if ((error = db_query(r->db, &res, stream_last_job_sql, "iis",
 	    (int64_t)target, (int64_t)r->tenant_id, family)) != 0)
 		return error;
+	/* only a still pending request for the same thing covers this one */
 	last = db_res_rows(res) > 0 ? db_res_get(res, 0, 0, NULL) : NULL;
-	same = last != NULL && strcmp(last, kind) == 0;
+	same = last != NULL && strcmp(last, kind) == 0 &&
+	    strcmp(db_res_get(res, 0, 1, NULL), "pending") == 0;
 	db_res_free(res);
 	if (same)
 		return 0;
