@@ -4,22 +4,19 @@
  * on SIGTERM. Signals only write a byte to a self-pipe; the loop acts.
  */
 #include <errno.h>
-#include <fcntl.h>
-#include <grp.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include "common/conf.h"
 #include "common/log.h"
 #include "common/pidfile.h"
+#include "common/sigpipe.h"
+#include "common/unixsock.h"
 #include "common/vtime.h"
 #include "master.h"
 #include "worker.h"
@@ -39,52 +36,8 @@ struct master_worker {
 	unsigned	quick_deaths;
 };
 
-static int master_pipe[2] = { -1, -1 };
 static struct master_worker master_workers[MASTER_MAX_WORKERS];
 static unsigned master_nworkers;
-
-static void
-master_on_signal(int sig)
-{
-	unsigned char b = (unsigned char)sig;
-	int saved = errno;
-
-	(void)!write(master_pipe[1], &b, 1);
-	errno = saved;
-}
-
-static int
-master_listen(const struct vigil_conf *c)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(c->listen) >= sizeof(sun.sun_path)) {
-		log_warnx("socket path too long: %s", c->listen);
-		return -1;
-	}
-	strcpy(sun.sun_path, c->listen);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM, 0)) == -1) {
-		log_warn("socket");
-		return -1;
-	}
-	unlink(c->listen);
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    chmod(c->listen, (mode_t)c->listen_mode) == -1 ||
-	    listen(fd, 1024) == -1) {
-		log_warn("listen on %s", c->listen);
-		close(fd);
-		return -1;
-	}
-	if (c->listen_group[0] != '\0') {
-		struct group *g = getgrnam(c->listen_group);
-
-		if (g == NULL || chown(c->listen, (uid_t)-1, g->gr_gid) == -1)
-			log_warnx("cannot give %s to group %s", c->listen,
-			    c->listen_group);
-	}
-	return fd;
-}
 
 static void
 master_spawn(struct master_worker *w, const struct vigil_conf *c, int fd)
@@ -100,8 +53,7 @@ master_spawn(struct master_worker *w, const struct vigil_conf *c, int fd)
 		struct sigaction sa = { .sa_handler = SIG_DFL };
 
 		sigaction(SIGCHLD, &sa, NULL);
-		close(master_pipe[0]);
-		close(master_pipe[1]);
+		sigpipe_close();
 		_exit(worker_run(c, fd));
 	}
 	w->pid = pid;
@@ -236,29 +188,22 @@ int
 master_run(struct vigil_conf *c, const char *conf_path)
 {
 	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP };
-	struct sigaction sa = { .sa_handler = master_on_signal,
-	    .sa_flags = SA_RESTART };
 	enum master_phase phase = MASTER_RUNNING;
 	uint64_t deadline = 0, idle_since = 0;
 	int fd;
 
 	log_init("vigil-api master");
-	if ((fd = master_listen(c)) == -1 || pidfile_write(c->pid_file))
+	if ((fd = unixsock_listen(c->listen, (mode_t)c->listen_mode,
+	    c->listen_group, 0)) == -1 || pidfile_write(c->pid_file) ||
+	    sigpipe_open(sigs, sizeof(sigs) / sizeof(sigs[0])))
 		return 1;
-	if (pipe2(master_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
-		log_warn("pipe");
-		return 1;
-	}
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	master_add_generation(c, fd);
 	log_info("listening on %s with %d workers", c->listen, c->workers);
 
 	while (phase != MASTER_STOPPING || master_nworkers > 0) {
-		struct pollfd pfd = { .fd = master_pipe[0], .events = POLLIN };
+		struct pollfd pfd = { .fd = sigpipe_fd(), .events = POLLIN };
 		uint64_t now = vtime_mono_us(), next = now + 1000000;
-		unsigned char sig;
+		int sig;
 
 		for (unsigned i = 0; i < master_nworkers &&
 		    phase != MASTER_STOPPING; i++) {
@@ -287,7 +232,7 @@ master_run(struct vigil_conf *c, const char *conf_path)
 		}
 		if (poll(&pfd, 1, (int)((next - now) / 1000) + 1) <= 0)
 			continue;
-		while (read(master_pipe[0], &sig, 1) == 1) {
+		while ((sig = sigpipe_next()) != 0) {
 			switch (sig) {
 			case SIGCHLD:
 				master_reap(phase == MASTER_STOPPING);

@@ -4,7 +4,6 @@
  * SIGHUP and stops it on SIGTERM. Signals only write to a self-pipe.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
@@ -19,6 +18,8 @@
 #include "common/conf.h"
 #include "common/log.h"
 #include "common/pidfile.h"
+#include "common/sigpipe.h"
+#include "common/unixsock.h"
 #include "common/vtime.h"
 #include "master.h"
 #include "mediad.h"
@@ -26,44 +27,6 @@
 #define MASTER_QUICK_DEATH_US	(2ULL * 1000000)
 #define MASTER_BACKOFF_MAX_US	(10ULL * 1000000)
 #define MASTER_STOP_TIMEOUT_US	(10ULL * 1000000)
-
-static int master_pipe[2] = { -1, -1 };
-
-static void
-master_on_signal(int sig)
-{
-	unsigned char b = (unsigned char)sig;
-	int saved = errno;
-
-	(void)!write(master_pipe[1], &b, 1);
-	errno = saved;
-}
-
-static int
-master_listen(const char *path)
-{
-	struct sockaddr_un sun = { .sun_family = AF_UNIX };
-	int fd;
-
-	if (strlen(path) >= sizeof(sun.sun_path)) {
-		log_warnx("socket path too long: %s", path);
-		return -1;
-	}
-	strcpy(sun.sun_path, path);
-	if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK, 0)) == -1) {
-		log_warn("socket");
-		return -1;
-	}
-	unlink(path);
-	/* nginx's user must connect; the socket lives inside var/run */
-	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) == -1 ||
-	    chmod(path, 0666) == -1 || listen(fd, 1024) == -1) {
-		log_warn("listen on %s", path);
-		close(fd);
-		return -1;
-	}
-	return fd;
-}
 
 static pid_t
 master_spawn(struct vigil_conf *c, int fd)
@@ -81,8 +44,7 @@ master_spawn(struct vigil_conf *c, int fd)
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGHUP, &sa, NULL);
-		close(master_pipe[0]);
-		close(master_pipe[1]);
+		sigpipe_close();
 		_exit(worker_run(c, fd));
 	}
 	return pid;
@@ -92,32 +54,24 @@ int
 master_run(struct vigil_conf *c, const char *conf_path)
 {
 	static const int sigs[] = { SIGCHLD, SIGTERM, SIGINT, SIGQUIT, SIGHUP };
-	struct sigaction sa = { .sa_handler = master_on_signal,
-	    .sa_flags = SA_RESTART };
 	uint64_t started = 0, respawn_at = 0, deadline = 0;
 	unsigned quick_deaths = 0;
 	int fd, stopping = 0;
 	pid_t pid = 0, old = 0;
 
 	log_init("mediad master");
-	if ((fd = master_listen(c->flv_listen)) == -1 ||
-	    pidfile_write(c->mediad_pid_file))
+	/* nginx's user must connect; the socket lives inside var/run */
+	if ((fd = unixsock_listen(c->flv_listen, 0666, NULL,
+	    SOCK_NONBLOCK)) == -1 || pidfile_write(c->mediad_pid_file) ||
+	    sigpipe_open(sigs, sizeof(sigs) / sizeof(sigs[0])))
 		return 1;
-	if (pipe2(master_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
-		log_warn("pipe");
-		return 1;
-	}
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	log_info("HTTP-FLV on %s", c->flv_listen);
 
 	while (!stopping || pid != 0 || old != 0) {
-		struct pollfd pfd = { .fd = master_pipe[0], .events = POLLIN };
+		struct pollfd pfd = { .fd = sigpipe_fd(), .events = POLLIN };
 		uint64_t now = vtime_mono_us(), next = now + 1000000;
-		unsigned char sig;
 		pid_t dead;
-		int st;
+		int st, sig;
 
 		if (!stopping && pid == 0 && respawn_at <= now) {
 			pid = master_spawn(c, fd);
@@ -137,7 +91,7 @@ master_run(struct vigil_conf *c, const char *conf_path)
 		}
 		if (poll(&pfd, 1, (int)((next - now) / 1000) + 1) <= 0)
 			continue;
-		while (read(master_pipe[0], &sig, 1) == 1) {
+		while ((sig = sigpipe_next()) != 0) {
 			struct vigil_conf *n;
 
 			switch (sig) {

@@ -5,7 +5,6 @@
  * byte to a self-pipe that the loop watches.
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
@@ -18,6 +17,7 @@
 #include "common/db.h"
 #include "common/log.h"
 #include "common/pidfile.h"
+#include "common/sigpipe.h"
 #include "common/vault.h"
 #include "common/vtime.h"
 #include "notifyd.h"
@@ -37,18 +37,6 @@ struct notifyd {
 	int			 stopping;
 	int			 db_down;	/* log the outage once */
 };
-
-static int notifyd_pipe[2] = { -1, -1 };
-
-static void
-notifyd_on_signal(int sig)
-{
-	unsigned char b = (unsigned char)sig;
-	int saved = errno;
-
-	(void)!write(notifyd_pipe[1], &b, 1);
-	errno = saved;
-}
 
 static void
 usage(void)
@@ -200,9 +188,9 @@ notifyd_reload(struct notifyd *n)
 static void
 notifyd_signals(struct notifyd *n)
 {
-	unsigned char sig;
+	int sig;
 
-	while (read(notifyd_pipe[0], &sig, 1) == 1) {
+	while ((sig = sigpipe_next()) != 0) {
 		if (sig == SIGHUP) {
 			if (!n->stopping)
 				notifyd_reload(n);
@@ -218,18 +206,11 @@ static int
 notifyd_run(struct notifyd *n)
 {
 	static const int sigs[] = { SIGTERM, SIGINT, SIGQUIT, SIGHUP };
-	struct sigaction sa = { .sa_handler = notifyd_on_signal,
-	    .sa_flags = SA_RESTART };
 	uint64_t next_poll = 0;
 	int kick = 0;
 
-	if (pipe2(notifyd_pipe, O_CLOEXEC | O_NONBLOCK) == -1) {
-		log_warn("pipe");
+	if (sigpipe_open(sigs, sizeof(sigs) / sizeof(sigs[0])) != 0)
 		return 1;
-	}
-	for (size_t i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
-		sigaction(sigs[i], &sa, NULL);
-	signal(SIGPIPE, SIG_IGN);
 	if (pidfile_write(n->conf->notifyd_pid_file) != 0)
 		return 1;
 	log_info("delivering the outbox (poll %llu ms, %d requests at most, "
@@ -247,7 +228,7 @@ notifyd_run(struct notifyd *n)
 			kick = 0;
 		}
 		wait_ms = (int)((next_poll - now) / 1000) + 1;
-		if (notifyd_send_wait(n->send, notifyd_pipe[0], wait_ms) != 0)
+		if (notifyd_send_wait(n->send, sigpipe_fd(), wait_ms) != 0)
 			log_warnx("curl multi failed");
 		if (notifyd_finish(n) > 0)
 			kick = 1;
