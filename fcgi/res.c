@@ -7,6 +7,7 @@
 #include "common/id.h"
 #include "common/vtime.h"
 #include "res.h"
+#include "router.h"
 
 const char *
 res_str(const struct api_req *r, const char *name)
@@ -230,6 +231,15 @@ res_split_free(char **items, unsigned n)
 	for (unsigned i = 0; i < n; i++)
 		free(items[i]);
 	free(items);
+}
+
+enum api_err
+res_tx_end(struct api_req *r, enum api_err e, int error)
+{
+	if (e == AE_OK && error == 0 && (error = db_commit(r->db)) == 0)
+		return AE_OK;
+	db_rollback(r->db);
+	return error ? api_fail_errno(r, error, r->route->action) : e;
 }
 
 enum api_err

@@ -66,6 +66,12 @@ enum api_err	 res_split(struct api_req *r, const char *name, char ***items,
 		    unsigned *n);
 void		 res_split_free(char **items, unsigned n);
 
+/*
+ * Ends the handler's transaction: commits when e is AE_OK and error 0, else
+ * rolls back. Returns e, or the failure of the database (error or commit).
+ */
+enum api_err	 res_tx_end(struct api_req *r, enum api_err e, int error);
+
 /* Parses a YYYY-MM-DDThh:mm:ssZ parameter; err is the code when bad. */
 enum api_err	 res_time(struct api_req *r, const char *name,
 		    enum api_err err, time_t *t);

@@ -289,15 +289,12 @@ channel_switch(struct api_req *r, int start)
 	else if (stream == 0)
 		e = api_fail(r, AE_STREAM_NOT_FOUND, "The channel %" PRIu64
 		    " has no stream yet.", id);
-	else if ((e = stream_switch(r, stream, start)) == AE_OK &&
-	    (error = db_commit(r->db)) != 0)
-		e = api_fail_errno(r, error, r->route->action);
+	else
+		e = stream_switch(r, stream, start);
 	db_res_free(res);
 out:
-	if (e != AE_OK) {
-		db_rollback(r->db);
+	if ((e = res_tx_end(r, e, 0)) != AE_OK)
 		return e;
-	}
 	json_object_object_add(res_body(r), "Id",
 	    json_object_new_int64((int64_t)id));
 	return AE_OK;

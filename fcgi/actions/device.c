@@ -417,16 +417,6 @@ dev_check_input(struct api_req *r, struct dev_input *in)
 	return AE_OK;
 }
 
-/* Ends a transaction: commits when all went well, else rolls back. */
-static enum api_err
-dev_tx_end(struct api_req *r, enum api_err e, int error)
-{
-	if (e == AE_OK && error == 0 && (error = db_commit(r->db)) == 0)
-		return AE_OK;
-	db_rollback(r->db);
-	return error ? api_fail_errno(r, error, r->route->action) : e;
-}
-
 /*
  * Locks the space GroupId (shared) for a change of one of its devices:
  * it must be the tenant's and gb28181. *gb gets its GbId (malloc'd or
@@ -588,7 +578,7 @@ dev_create_tx(struct api_req *r, const struct dev_input *in, uint64_t id,
 out:
 	free(space_gb);
 	free(enc);
-	return dev_tx_end(r, e, error);
+	return res_tx_end(r, e, error);
 }
 
 static enum api_err
@@ -701,7 +691,7 @@ dev_modify_tx(struct api_req *r, const struct dev_input *in, uint64_t id,
 out:
 	free(space_gb);
 	free(enc);
-	return dev_tx_end(r, e, error);
+	return res_tx_end(r, e, error);
 }
 
 static enum api_err
@@ -1014,7 +1004,7 @@ dev_delete_one(struct api_req *r, uint64_t id, json_object *unused)
 out:
 	db_res_free(dev);
 	db_res_free(st);
-	return dev_tx_end(r, e, error);
+	return res_tx_end(r, e, error);
 }
 
 /*
@@ -1129,7 +1119,7 @@ dev_run_one(struct api_req *r, uint64_t id, int start, json_object *streams)
 out:
 	db_res_free(dev);
 	db_res_free(st);
-	return dev_tx_end(r, e, error);
+	return res_tx_end(r, e, error);
 }
 
 static enum api_err
@@ -1166,7 +1156,7 @@ dev_unlock_one(struct api_req *r, uint64_t id, json_object *unused)
 	    (int64_t)r->tenant_id);
 out:
 	db_res_free(dev);
-	return dev_tx_end(r, e, error);
+	return res_tx_end(r, e, error);
 }
 
 typedef enum api_err (*dev_op)(struct api_req *, uint64_t, json_object *);

@@ -372,13 +372,8 @@ stream_switch_one(struct api_req *r, int start)
 		return e;
 	if ((error = db_begin(r->db)) != 0)
 		return api_fail_errno(r, error, r->route->action);
-	if ((e = stream_switch(r, id, start)) == AE_OK &&
-	    (error = db_commit(r->db)) != 0)
-		e = api_fail_errno(r, error, r->route->action);
-	if (e != AE_OK) {
-		db_rollback(r->db);
+	if ((e = res_tx_end(r, stream_switch(r, id, start), 0)) != AE_OK)
 		return e;
-	}
 	stream_json_id(res_body(r), "Id", id);
 	return AE_OK;
 }
