@@ -64,6 +64,23 @@ static const struct conf_opt conf_opts[] = {
 	{ "media.edge_rtmp", CT_STR, O(edge_rtmp), "rtmp://127.0.0.1:1935", 0,
 	    0 },
 	{ "media.hls_dir", CT_PATH, O(hls_dir), "hls", 0, 0 },
+	{ "media.rtp_ip", CT_STR, O(rtp_ip), "127.0.0.1", 0, 0 },
+	{ "media.rtp_port_min", CT_INT, O(rtp_port_min), "30000", 1024,
+	    65535 },
+	{ "media.rtp_port_max", CT_INT, O(rtp_port_max), "30999", 1024,
+	    65535 },
+	{ "media.no_media_timeout", CT_INT, O(no_media_timeout), "10", 1,
+	    3600 },
+	{ "media.lazy_idle", CT_INT, O(lazy_idle), "30", 1, 86400 },
+	{ "sip.bind", CT_STR, O(sip_bind), "", 0, 0 },
+	{ "sip.pid_file", CT_PATH, O(sipd_pid_file), "run/sipd.pid", 0, 0 },
+	{ "sip.keepalive_interval", CT_INT, O(keepalive_interval), "60", 1,
+	    3600 },
+	{ "sip.keepalive_misses", CT_INT, O(keepalive_misses), "3", 1, 100 },
+	{ "sip.lock_failures", CT_INT, O(lock_failures), "5", 1, 1000 },
+	{ "sip.lock_window", CT_INT, O(lock_window), "600", 1, 86400 },
+	{ "sip.register_expires_max", CT_INT, O(register_expires_max), "3600",
+	    60, 86400 },
 };
 #undef O
 

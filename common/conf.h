@@ -39,6 +39,19 @@ struct vigil_conf {
 	char	*edge_control;	/* the edge's stat/control HTTP base URL */
 	char	*edge_rtmp;	/* where mediad pulls live streams from */
 	char	*hls_dir;
+	char	*rtp_ip;	/* where devices send GB28181 media (SDP c=) */
+	int	 rtp_port_min;	/* mediad's RTP ports (UDP and TCP) */
+	int	 rtp_port_max;
+	int	 no_media_timeout;	/* s: a silent GB28181 stream closes */
+	int	 lazy_idle;	/* s: a LazyPull stream without viewers stops */
+	/* sipd */
+	char	*sip_bind;	/* "" = public.gb_ip */
+	char	*sipd_pid_file;
+	int	 keepalive_interval;	/* s, the devices' keepalive period */
+	int	 keepalive_misses;	/* missed periods before off */
+	int	 lock_failures;	/* failed authentications that lock */
+	int	 lock_window;	/* s, within which they count */
+	int	 register_expires_max;	/* s, cap on a REGISTER's Expires */
 };
 
 /*

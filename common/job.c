@@ -12,7 +12,9 @@
 #define JOB_KINDS_MAX	8
 
 static const char job_insert_sql[] =
-    "INSERT INTO jobs (tenant_id, kind, target, payload) VALUES (?, ?, ?, ?)";
+    "INSERT INTO jobs (tenant_id, kind, target, payload, run_after)"
+    " VALUES (?, ?, ?, ?, IF(? > 0, UTC_TIMESTAMP(3) + INTERVAL ? * 1000"
+    " MICROSECOND, NULL))";
 static const char job_take_sql[] =
     "UPDATE jobs SET state = 'running', owner = ?, attempts = attempts + 1,"
     " lease_expires = UTC_TIMESTAMP(3) + INTERVAL ? SECOND WHERE id = ?";
@@ -30,8 +32,16 @@ int
 job_enqueue(struct db *db, uint64_t tenant, const char *kind, uint64_t target,
     const char *payload)
 {
-	return db_exec(db, NULL, job_insert_sql, "isis", (int64_t)tenant, kind,
-	    (int64_t)target, payload ? payload : "{}");
+	return job_enqueue_after(db, tenant, kind, target, payload, 0);
+}
+
+int
+job_enqueue_after(struct db *db, uint64_t tenant, const char *kind,
+    uint64_t target, const char *payload, int delay_ms)
+{
+	return db_exec(db, NULL, job_insert_sql, "isisii", (int64_t)tenant,
+	    kind, (int64_t)target, payload ? payload : "{}", (int64_t)delay_ms,
+	    (int64_t)delay_ms);
 }
 
 int
@@ -61,7 +71,8 @@ job_claim_where(struct db *db, const char *owner, const char *const *kinds,
 	/* pending work, or work whose owner stopped renewing its lease */
 	if (buf_adds(&sql, ")") != 0 ||
 	    (where != NULL && buf_adds(&sql, where) != 0) ||
-	    buf_adds(&sql, " AND (state = 'pending' OR (state = 'running'"
+	    buf_adds(&sql, " AND (run_after IS NULL OR run_after <="
+	    " UTC_TIMESTAMP(3)) AND (state = 'pending' OR (state = 'running'"
 	    " AND lease_expires < UTC_TIMESTAMP(3))) ORDER BY id LIMIT 1"
 	    " FOR UPDATE SKIP LOCKED") != 0) {
 		buf_free(&sql);

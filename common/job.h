@@ -23,6 +23,9 @@ struct job {
 /* Adds a pending job; call inside the caller's transaction. */
 int	job_enqueue(struct db *db, uint64_t tenant, const char *kind,
 	    uint64_t target, const char *payload);
+/* As job_enqueue, not claimable for delay_ms (a retry with backoff). */
+int	job_enqueue_after(struct db *db, uint64_t tenant, const char *kind,
+	    uint64_t target, const char *payload, int delay_ms);
 /*
  * Claims the oldest claimable job of one of kinds (NULL-terminated) for
  * owner with a lease of lease_s seconds. 0 and *j filled, ENOENT when there

@@ -269,6 +269,18 @@ test_shipped(void)
 	SAME_S(edge_control);
 	SAME_S(edge_rtmp);
 	SAME_S(hls_dir);
+	SAME_S(rtp_ip);
+	SAME_I(rtp_port_min);
+	SAME_I(rtp_port_max);
+	SAME_I(no_media_timeout);
+	SAME_I(lazy_idle);
+	SAME_S(sip_bind);
+	SAME_S(sipd_pid_file);
+	SAME_I(keepalive_interval);
+	SAME_I(keepalive_misses);
+	SAME_I(lock_failures);
+	SAME_I(lock_window);
+	SAME_I(register_expires_max);
 	conf_free(a);
 	conf_free(b);
 }
