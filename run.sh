@@ -14,7 +14,10 @@
 # Environment: VIGIL_VAR (default $PWD/var), VIGIL_HTTP_PORT (default 8080),
 # VIGIL_DB_PORT (default 3307, so the system MariaDB's 3306 is never used),
 # VIGIL_RTMP_PORT (the edge's RTMP, default 1935), VIGIL_EDGE_PORT (the edge's
-# stat/control HTTP server, default 8081). All listen on 127.0.0.1 only.
+# stat/control HTTP server, default 8081), VIGIL_SIP_PORT (sipd's UDP and TCP,
+# default 5060), VIGIL_RTP_PORT (first of mediad's 1000 GB28181 media ports,
+# default 30000), VIGIL_CONF_SED (an extra sed expression applied to the
+# rendered vigil.conf, e.g. shorter timers for tests). All listen on 127.0.0.1.
 #
 # As a library: `source ./run.sh --lib` (sourcing with any arguments) defines the
 # functions and path variables below and runs nothing. Call vigil_env again after
@@ -38,6 +41,8 @@ vigil_env() {
 	DB_PORT=${VIGIL_DB_PORT:-3307}
 	RTMP_PORT=${VIGIL_RTMP_PORT:-1935}
 	EDGE_PORT=${VIGIL_EDGE_PORT:-8081}
+	SIP_PORT=${VIGIL_SIP_PORT:-5060}
+	RTP_PORT=${VIGIL_RTP_PORT:-30000}
 	RUN_DIR=$VAR/run
 	LOG_DIR=$VAR/log
 	CONF=$VAR/vigil.conf
@@ -56,6 +61,8 @@ vigil_env() {
 	NOTIFYD_BIN=$ROOT/mediad/vigil-notifyd
 	MEDIAD_PID=$RUN_DIR/mediad.pid
 	NOTIFYD_PID=$RUN_DIR/notifyd.pid
+	SIPD_BIN=$ROOT/sipd/vigil-sipd
+	SIPD_PID=$RUN_DIR/sipd.pid
 	ENDPOINT=http://127.0.0.1:$HTTP_PORT
 }
 
@@ -270,12 +277,19 @@ api_config() {
 		-e "s|^\([[:space:]]*\)rtmp_port = 1935;|\1rtmp_port = $RTMP_PORT;|" \
 		-e "s|^\([[:space:]]*\)edge_control = \"http://127.0.0.1:8081\";|\1edge_control = \"http://127.0.0.1:$EDGE_PORT\";|" \
 		-e "s|^\([[:space:]]*\)edge_rtmp = \"rtmp://127.0.0.1:1935\";|\1edge_rtmp = \"rtmp://127.0.0.1:$RTMP_PORT\";|" \
+		-e "s|^\([[:space:]]*\)gb_udp_port = 5060;|\1gb_udp_port = $SIP_PORT;|" \
+		-e "s|^\([[:space:]]*\)gb_tcp_port = 5060;|\1gb_tcp_port = $SIP_PORT;|" \
+		-e "s|^\([[:space:]]*\)rtp_port_min = 30000;|\1rtp_port_min = $RTP_PORT;|" \
+		-e "s|^\([[:space:]]*\)rtp_port_max = 30999;|\1rtp_port_max = $((RTP_PORT + 999));|" \
+		${VIGIL_CONF_SED:+-e "$VIGIL_CONF_SED"} \
 		"$ROOT/conf/vigil.conf" >"$tmp"
 	# A default changed in conf/vigil.conf would silently skip a substitution.
 	for line in "var_dir = \"$VAR\";" "port = $DB_PORT;" "http_port = $HTTP_PORT;" \
 		"listen_group = $group;" "rtmp_port = $RTMP_PORT;" \
 		"edge_control = \"http://127.0.0.1:$EDGE_PORT\";" \
-		"edge_rtmp = \"rtmp://127.0.0.1:$RTMP_PORT\";"; do
+		"edge_rtmp = \"rtmp://127.0.0.1:$RTMP_PORT\";" \
+		"gb_udp_port = $SIP_PORT;" "gb_tcp_port = $SIP_PORT;" \
+		"rtp_port_min = $RTP_PORT;"; do
 		grep -qF -- "$line" "$tmp" || { rm -f "$tmp"; die "conf/vigil.conf: could not set '$line'"; }
 	done
 	if cmp -s "$tmp" "$CONF"; then rm -f "$tmp"; else mv "$tmp" "$CONF" || die "cannot write $CONF"; fi
@@ -436,13 +450,15 @@ stack_start() {
 	edge_start
 	daemon_start vigil-notifyd "$NOTIFYD_BIN" "$NOTIFYD_PID"
 	daemon_start vigil-mediad "$MEDIAD_BIN" "$MEDIAD_PID"
+	daemon_start vigil-sipd "$SIPD_BIN" "$SIPD_PID"
 	if ! wait_for "the readiness probe" 15 quiet api_probe; then
 		api_probe || true
 		die "vigil-api does not answer through nginx (logs: $LOG_DIR)"
 	fi
 	local stop=./run.sh v
 	# the same environment addresses this stack again
-	for v in VIGIL_DB_PORT VIGIL_EDGE_PORT VIGIL_RTMP_PORT VIGIL_HTTP_PORT; do
+	for v in VIGIL_DB_PORT VIGIL_EDGE_PORT VIGIL_RTMP_PORT VIGIL_HTTP_PORT \
+		VIGIL_SIP_PORT VIGIL_RTP_PORT; do
 		[[ -z ${!v:-} ]] || stop="$v=${!v} $stop"
 	done
 	[[ -z ${VIGIL_VAR:-} ]] || stop="VIGIL_VAR=$VAR $stop"
@@ -450,6 +466,7 @@ stack_start() {
 		Vigil is running.
 		  endpoint:      $ENDPOINT/
 		  rtmp edge:     rtmp://127.0.0.1:$RTMP_PORT/live/<StreamId>
+		  gb28181 sip:   127.0.0.1:$SIP_PORT (UDP and TCP), media ports $RTP_PORT-$((RTP_PORT + 999))
 		  AccessKeyId:   $(sed -n 's/^AccessKeyId=//p' "$KEY_FILE")
 		  key file:      $KEY_FILE (holds the secret)
 		  logs:          $LOG_DIR/
@@ -459,6 +476,7 @@ stack_start() {
 
 # The edge goes before vigil-api, so its on_publish_done calls still land.
 stack_stop() {
+	stop_pidfile vigil-sipd "$SIPD_PID" vigil-sipd
 	stop_pidfile vigil-mediad "$MEDIAD_PID" vigil-mediad
 	stop_pidfile vigil-notifyd "$NOTIFYD_PID" vigil-notifyd
 	if pid_of "$EDGE_PID" nginx >/dev/null; then
@@ -486,6 +504,7 @@ stack_status() {
 		edge $EDGE_PID nginx
 		vigil-mediad $MEDIAD_PID vigil-mediad
 		vigil-notifyd $NOTIFYD_PID vigil-notifyd
+		vigil-sipd $SIPD_PID vigil-sipd
 		apache $APACHE_PID apache2
 	EOF
 }

@@ -6,6 +6,7 @@
 #
 # Environment: VIGIL_TEST_HTTP_PORT (18080), VIGIL_TEST_DB_PORT (13307),
 # VIGIL_TEST_RTMP_PORT (11935), VIGIL_TEST_EDGE_PORT (18099),
+# VIGIL_TEST_SIP_PORT (15060), VIGIL_TEST_RTP_PORT (40000),
 # VIGIL_FUZZ_SECONDS (20 per target; 0 skips fuzzing).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -15,6 +16,10 @@ export VIGIL_HTTP_PORT=${VIGIL_TEST_HTTP_PORT:-18080}
 export VIGIL_DB_PORT=${VIGIL_TEST_DB_PORT:-13307}
 export VIGIL_RTMP_PORT=${VIGIL_TEST_RTMP_PORT:-11935}
 export VIGIL_EDGE_PORT=${VIGIL_TEST_EDGE_PORT:-18099}
+export VIGIL_SIP_PORT=${VIGIL_TEST_SIP_PORT:-15060}
+export VIGIL_RTP_PORT=${VIGIL_TEST_RTP_PORT:-40000}
+# GB28181 timers short enough for tests (the simulator keeps alive every 1 s)
+export VIGIL_CONF_SED='s/keepalive_interval = 60;/keepalive_interval = 1;/;s/lazy_idle = 30;/lazy_idle = 3;/;s/no_media_timeout = 10;/no_media_timeout = 5;/'
 # shellcheck source=run.sh
 source ./run.sh --lib
 
