@@ -52,6 +52,7 @@ struct internal_stream {
 	char		 app[INTERNAL_NAME_MAX + 1];
 	char		 out_protocol[32];
 	int		 rtmp;		/* pushed over RTMP to an rtmp space */
+	int		 gb;		/* GB28181: mediad republishes H.264 */
 	int		 enabled, on, space_enabled, tenant_status;
 	uint8_t		*token_enc;	/* sealed push token, malloc'd */
 	size_t		 token_len;
@@ -144,6 +145,9 @@ internal_stream_load(struct internal_req *q, struct internal_stream *st)
 	    db_res_get(res, 0, IC_OUT_PROTOCOL, NULL));
 	st->rtmp = strcmp(db_res_get(res, 0, IC_PROTOCOL, NULL), "rtmp") == 0 &&
 	    strcmp(db_res_get(res, 0, IC_IN_PROTOCOL, NULL), "rtmp") == 0;
+	st->gb = strcmp(db_res_get(res, 0, IC_PROTOCOL, NULL), "gb28181") ==
+	    0 && strcmp(db_res_get(res, 0, IC_IN_PROTOCOL, NULL), "gb28181") ==
+	    0;
 	st->enabled = internal_col_int(res, IC_ENABLED);
 	st->on = strcmp(db_res_get(res, 0, IC_STATUS, NULL), "on") == 0;
 	st->space_enabled = internal_col_int(res, IC_SPACE_ENABLED);
@@ -270,8 +274,8 @@ internal_publish(struct internal_req *q)
 		return internal_refuse(q, HTTP_FORBIDDEN, "no such stream");
 	if (error != 0)
 		return internal_refuse(q, HTTP_ERROR, "database error");
-	if (!st.rtmp)
-		why = "not an RTMP stream";
+	if (!st.rtmp && !st.gb)
+		why = "not an RTMP or GB28181 stream";
 	else if (!internal_token_ok(q, &st, api_param(r, "token")))
 		why = "wrong token";
 	else if (st.tenant_status != TENANT_OPEN)
