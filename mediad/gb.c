@@ -5,6 +5,7 @@
  * backoff. Statuses: H.265 streams here, H.264 ones by the edge's hooks.
  */
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -500,6 +501,16 @@ gb_drop(struct mediad *md, uint64_t stream_id)
 		gb_close(gs, "deleted", 0);
 }
 
+/* Timer: the UDP sockets (see gbrecv.c). */
+static void
+gb_drain(void *arg)
+{
+	struct mediad *md = arg;
+
+	for (struct gb_stream *gs = md->gb->streams; gs != NULL; gs = gs->next)
+		gbrecv_drain(gs);
+}
+
 void
 gb_sweep(void *arg)
 {
@@ -544,6 +555,28 @@ gb_orphans(struct mediad *md)
 	db_res_free(r);
 }
 
+/*
+ * libav* messages into mediad's log: errors only, and not the hls muxer's
+ * complaint about segments the edge's hls_cleanup (same directory) removed
+ * first. Called from the relay and transcode threads too.
+ */
+static void
+gb_av_log(void *avcl, int level, const char *fmt, va_list ap)
+{
+	static const char gone[] = "failed to delete old segment";
+	char line[512];
+	int prefix = 1;
+
+	if (level > AV_LOG_ERROR)
+		return;
+	av_log_format_line2(avcl, level, fmt, ap, line, sizeof(line), &prefix);
+	line[strcspn(line, "\n")] = '\0';
+	if (strstr(line, gone) != NULL)
+		log_debug("libav: %s", line);
+	else
+		log_warnx("libav: %s", line);
+}
+
 int
 gb_init(struct mediad *md)
 {
@@ -572,9 +605,10 @@ gb_init(struct mediad *md)
 	colon = strchr(md->owner, ':');
 	snprintf(gb->host, sizeof(gb->host), "%.*s", colon ? (int)(colon -
 	    md->owner + 1) : (int)strlen(md->owner), md->owner);
-	/* libav* write to stderr, the mediad log: errors only */
-	av_log_set_level(AV_LOG_ERROR);
+	av_log_set_callback(gb_av_log);
 	md->gb = gb;
+	if ((e = loop_every(md->loop, GB_UDP_TICK_MS, gb_drain, md)) != 0)
+		return e;
 	gb_orphans(md);
 	log_info("GB28181 media on %s ports %d-%d", md->conf->rtp_ip,
 	    md->conf->rtp_port_min, md->conf->rtp_port_max);

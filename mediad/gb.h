@@ -21,6 +21,7 @@ struct rtp_recv;
 struct transcode;
 
 #define GB_BATCH		16		/* datagrams per recvmmsg */
+#define GB_UDP_TICK_MS		20		/* UDP sockets drained */
 #define GB_DGRAM_MAX		65536
 #define GB_TCP_READ		65536
 /* packets of one other SSRC, none of ours, before locking on it */
@@ -65,6 +66,7 @@ struct gb_stream {
 	int			 mixed_logged;
 	struct buf		 vconfig;	/* avcC or hvcC */
 	struct buf		 vsets;		/* parameter sets, Annex B */
+	unsigned		 width, height;
 	int			 started;	/* outputs running */
 	int64_t			 first_key_ms;
 	struct gb_held		*held, **held_tail;
@@ -111,6 +113,8 @@ struct gb {
 int	gbrecv_open(struct gb_stream *gs);
 /* Closes sockets, RTP and PS state of gs. */
 void	gbrecv_close(struct gb_stream *gs);
+/* Reads every datagram waiting on the UDP socket of gs. */
+void	gbrecv_drain(struct gb_stream *gs);
 
 /* gbout.c */
 /* Handles one demuxed frame (the ps_demux callback). */

@@ -112,6 +112,8 @@ gbout_relay_open(struct gb_stream *gs)
 	    gs->app, (unsigned long long)gs->stream_id);
 	p.name = name;
 	p.hevc = hevc;
+	p.width = gs->width;
+	p.height = gs->height;
 	if (hevc) {
 		/* the edge's layout: <hls_dir>/<App>/<id>.m3u8, <id>-<n>.ts */
 		snprintf(dir, sizeof(dir), "%s/%s", md->conf->hls_dir, gs->app);
@@ -212,8 +214,9 @@ gbout_start(struct gb_stream *gs)
 	gs->started = 1;
 	gs->flv_origin = gs->first_key_ms;
 	gs->flv_last[0] = gs->flv_last[1] = 0;
-	log_info("gb stream %llu: %s%s%s", (unsigned long long)gs->stream_id,
-	    gbout_codec(gs->vcodec), gs->acodec ? " + " : ", no audio",
+	log_info("gb stream %llu: %s %ux%u%s%s", (unsigned long long)
+	    gs->stream_id, gbout_codec(gs->vcodec), gs->width, gs->height,
+	    gs->acodec ? " + " : ", no audio",
 	    gs->acodec ? gbout_codec(gs->acodec) : "");
 	if (gs->vcodec == PS_CODEC_H265) {
 		/* not on the edge: mediad says it is on, and serves it */
@@ -307,6 +310,7 @@ gbout_params(struct gb_stream *gs, const struct ps_frame *f)
 	const uint8_t *vps = NULL, *sps = NULL, *pps = NULL;
 	size_t len, vpsn = 0, spsn = 0, ppsn = 0;
 	struct buf cfg = { 0 };
+	unsigned w = 0, h = 0;
 	int e;
 
 	while (nal_next(&q, end, &nal, &len) == 0)
@@ -344,8 +348,12 @@ gbout_params(struct gb_stream *gs, const struct ps_frame *f)
 		}
 	if (sps == NULL || pps == NULL || (c == NAL_H265 && vps == NULL))
 		return gs->vconfig.len > 0 ? 0 : ENOENT;
-	e = c == NAL_H265 ? nal_hevc_config(&cfg, vps, vpsn, sps, spsn, pps,
-	    ppsn) : nal_avc_config(&cfg, sps, spsn, pps, ppsn);
+	if (c == NAL_H265)
+		e = nal_hevc_config(&cfg, vps, vpsn, sps, spsn, pps, ppsn) ||
+		    nal_hevc_size(sps, spsn, &w, &h) ? EBADMSG : 0;
+	else
+		e = nal_avc_config(&cfg, sps, spsn, pps, ppsn) ||
+		    nal_avc_size(sps, spsn, &w, &h) ? EBADMSG : 0;
 	if (e != 0) {
 		buf_free(&cfg);
 		log_warnx("gb stream %llu: parameter sets: %s",
@@ -362,6 +370,8 @@ gbout_params(struct gb_stream *gs, const struct ps_frame *f)
 		    (unsigned long long)gs->stream_id);
 	buf_free(&gs->vconfig);
 	gs->vconfig = cfg;
+	gs->width = w;
+	gs->height = h;
 	buf_reset(&gs->vsets);
 	for (int i = vps != NULL ? 0 : 1; i < 3; i++) {
 		const uint8_t *sets[] = { vps, sps, pps };

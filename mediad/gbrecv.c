@@ -2,6 +2,11 @@
  * GB28181 media reception: per stream one UDP socket and one TCP listener
  * (passive, one connection, RFC 4571) on the same port; SSRC filtering,
  * reordering and loss counting by rtp.c, PS demuxing by ps.c.
+ *
+ * UDP sockets are drained on a GB_UDP_TICK_MS timer rather than woken per
+ * datagram: a 2 Mbps stream sends ~180 datagrams a second, and an
+ * epoll_wait plus a recvmmsg for each was most of the loop's cost. The
+ * socket buffer holds what arrives between ticks.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -73,10 +78,9 @@ gbrecv_peek(struct gb_stream *gs, const uint8_t *p, size_t n)
 	return gbrecv_lock(gs, ssrc);
 }
 
-static void
-gbrecv_on_udp(void *arg, uint32_t events)
+void
+gbrecv_drain(struct gb_stream *gs)
 {
-	struct gb_stream *gs = arg;
 	struct gb *gb = gs->md->gb;
 	int n;
 
@@ -101,7 +105,7 @@ gbrecv_on_udp(void *arg, uint32_t events)
 				continue;
 			rtp_recv_packet(gs->rtp, p, len);
 		}
-		/* level-triggered: a short batch leaves nothing behind */
+		/* a short batch leaves nothing behind */
 		if (n < GB_BATCH)
 			return;
 	}
@@ -216,8 +220,8 @@ gbrecv_bind(struct gb_stream *gs, int port)
 		close(l);
 		return e;
 	}
-	gs->udp_ev = (struct loop_ev){ .fd = u, .events = EPOLLIN,
-	    .cb = gbrecv_on_udp, .arg = gs };
+	/* not in the loop: drained by gbrecv_drain */
+	gs->udp_ev = (struct loop_ev){ .fd = u };
 	gs->lis_ev = (struct loop_ev){ .fd = l, .events = EPOLLIN,
 	    .cb = gbrecv_on_accept, .arg = gs };
 	return 0;
@@ -245,8 +249,7 @@ gbrecv_open(struct gb_stream *gs)
 	if (e != 0)
 		goto out;
 	gs->port = port;
-	if ((e = loop_add(gs->md->loop, &gs->udp_ev)) != 0 ||
-	    (e = loop_add(gs->md->loop, &gs->lis_ev)) != 0) {
+	if ((e = loop_add(gs->md->loop, &gs->lis_ev)) != 0) {
 		gbrecv_close(gs);
 		return e;
 	}
@@ -265,7 +268,8 @@ gbrecv_close(struct gb_stream *gs)
 
 	for (size_t i = 0; i < sizeof(evs) / sizeof(evs[0]); i++)
 		if (evs[i]->fd != -1) {
-			loop_del(l, evs[i]);
+			if (evs[i] != &gs->udp_ev)
+				loop_del(l, evs[i]);
 			close(evs[i]->fd);
 			evs[i]->fd = -1;
 		}

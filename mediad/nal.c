@@ -146,6 +146,14 @@ nal_ue(struct nal_bits *r)
 	return zeros ? (1u << zeros) - 1 + nal_u(r, zeros) : 0;
 }
 
+static int32_t
+nal_se(struct nal_bits *r)
+{
+	uint32_t k = nal_ue(r);
+
+	return k & 1 ? (int32_t)((k + 1) / 2) : -(int32_t)(k / 2);
+}
+
 /* Removes emulation prevention bytes (00 00 03) into out; its length. */
 static size_t
 nal_unescape(const uint8_t *p, size_t n, uint8_t *out, size_t max)
@@ -170,6 +178,7 @@ struct nal_hevc_sps {
 	unsigned	 nesting;
 	unsigned	 chroma;
 	unsigned	 depth_luma, depth_chroma;	/* minus 8 */
+	unsigned	 width, height;		/* cropped */
 };
 
 static int
@@ -207,16 +216,116 @@ nal_hevc_sps_parse(const uint8_t *sps, size_t n, struct nal_hevc_sps *s)
 	nal_ue(&r);			/* sps_seq_parameter_set_id */
 	if ((s->chroma = nal_ue(&r)) == 3)
 		nal_u(&r, 1);		/* separate_colour_plane_flag */
-	nal_ue(&r);			/* pic_width_in_luma_samples */
-	nal_ue(&r);			/* pic_height_in_luma_samples */
-	if (nal_u(&r, 1))		/* conformance_window_flag */
+	s->width = nal_ue(&r);
+	s->height = nal_ue(&r);
+	if (nal_u(&r, 1)) {		/* conformance_window_flag */
+		/* in chroma samples: 4:2:0 twice, 4:2:2 across only */
+		unsigned sx = s->chroma == 1 || s->chroma == 2 ? 2 : 1;
+		unsigned sy = s->chroma == 1 ? 2 : 1, c[4];
+
 		for (i = 0; i < 4; i++)
-			nal_ue(&r);
+			c[i] = nal_ue(&r);
+		if ((c[0] + c[1]) * sx < s->width)
+			s->width -= (c[0] + c[1]) * sx;
+		if ((c[2] + c[3]) * sy < s->height)
+			s->height -= (c[2] + c[3]) * sy;
+	}
 	s->depth_luma = nal_ue(&r);
 	s->depth_chroma = nal_ue(&r);
 	if (r.err || s->chroma > 3 || s->depth_luma > 7 ||
 	    s->depth_chroma > 7)
 		return EBADMSG;
+	return 0;
+}
+
+int
+nal_hevc_size(const uint8_t *sps, size_t n, unsigned *w, unsigned *h)
+{
+	struct nal_hevc_sps s;
+	int e;
+
+	if ((e = nal_hevc_sps_parse(sps, n, &s)) != 0)
+		return e;
+	*w = s.width;
+	*h = s.height;
+	return 0;
+}
+
+/* Skips a scaling_list() of n coefficients. */
+static void
+nal_avc_scaling(struct nal_bits *r, unsigned n)
+{
+	int32_t last = 8, next = 8;
+
+	for (unsigned j = 0; j < n && !r->err; j++) {
+		if (next != 0)
+			next = (last + nal_se(r) + 256) % 256;
+		last = next == 0 ? last : next;
+	}
+}
+
+int
+nal_avc_size(const uint8_t *sps, size_t n, unsigned *w, unsigned *h)
+{
+	static const uint8_t high[] = { 100, 110, 122, 244, 44, 83, 86, 118,
+	    128, 138, 139, 134, 135 };
+	uint8_t rbsp[NAL_SPS_MAX];
+	struct nal_bits r = { .p = rbsp };
+	unsigned profile, chroma = 1, poc, mbs_only, width, height, i;
+
+	r.n = nal_unescape(sps, n, rbsp, sizeof(rbsp));
+	nal_u(&r, 8);			/* NAL unit header */
+	profile = nal_u(&r, 8);
+	nal_u(&r, 16);			/* constraint flags, level_idc */
+	nal_ue(&r);			/* seq_parameter_set_id */
+	if (memchr(high, (int)profile, sizeof(high)) != NULL) {
+		if ((chroma = nal_ue(&r)) == 3)
+			nal_u(&r, 1);	/* separate_colour_plane_flag */
+		nal_ue(&r);		/* bit_depth_luma_minus8 */
+		nal_ue(&r);		/* bit_depth_chroma_minus8 */
+		nal_u(&r, 1);		/* qpprime_y_zero_transform_bypass */
+		if (nal_u(&r, 1))	/* seq_scaling_matrix_present_flag */
+			for (i = 0; i < (chroma != 3 ? 8u : 12u); i++)
+				if (nal_u(&r, 1))
+					nal_avc_scaling(&r, i < 6 ? 16 : 64);
+	}
+	nal_ue(&r);			/* log2_max_frame_num_minus4 */
+	if ((poc = nal_ue(&r)) == 0)
+		nal_ue(&r);		/* log2_max_pic_order_cnt_lsb_minus4 */
+	else if (poc == 1) {
+		unsigned cycle;
+
+		nal_u(&r, 1);
+		nal_se(&r);
+		nal_se(&r);
+		cycle = nal_ue(&r);
+		for (i = 0; i < cycle && !r.err; i++)
+			nal_se(&r);
+	}
+	nal_ue(&r);			/* max_num_ref_frames */
+	nal_u(&r, 1);			/* gaps_in_frame_num_allowed */
+	width = (nal_ue(&r) + 1) * 16;
+	height = nal_ue(&r) + 1;
+	mbs_only = nal_u(&r, 1);
+	height *= (2 - mbs_only) * 16;
+	if (!mbs_only)
+		nal_u(&r, 1);		/* mb_adaptive_frame_field_flag */
+	nal_u(&r, 1);			/* direct_8x8_inference_flag */
+	if (nal_u(&r, 1)) {		/* frame_cropping_flag */
+		unsigned cx = chroma == 1 || chroma == 2 ? 2 : 1;
+		unsigned cy = (chroma == 1 ? 2 : 1) * (2 - mbs_only), c[4];
+
+		for (i = 0; i < 4; i++)
+			c[i] = nal_ue(&r);
+		if ((c[0] + c[1]) * cx < width)
+			width -= (c[0] + c[1]) * cx;
+		if ((c[2] + c[3]) * cy < height)
+			height -= (c[2] + c[3]) * cy;
+	}
+	if (r.err || width > 16384 || height > 16384)
+		return EBADMSG;
+	*w = width;
+	*h = height;
 	return 0;
 }
 

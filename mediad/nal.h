@@ -41,6 +41,10 @@ int	nal_type(enum nal_codec c, const uint8_t *nal, size_t len);
  * bytes written.
  */
 size_t	nal_to_lp(enum nal_codec c, const uint8_t *p, size_t n, uint8_t *out);
+/* The picture size an H.264 SPS gives (cropped); 0 or EBADMSG. */
+int	nal_avc_size(const uint8_t *sps, size_t n, unsigned *w, unsigned *h);
+/* The picture size an H.265 SPS gives (cropped); 0 or EBADMSG. */
+int	nal_hevc_size(const uint8_t *sps, size_t n, unsigned *w, unsigned *h);
 /*
  * Appends an AVCDecoderConfigurationRecord (avcC) built from one SPS and
  * one PPS (NAL units without start codes). 0, EINVAL or ENOMEM.

@@ -35,6 +35,7 @@ struct relay {
 	uint8_t			*vconfig, *aconfig;
 	size_t			 vconfig_len, aconfig_len;
 	unsigned		 rate, channels;
+	unsigned		 width, height;
 	pthread_t		 thread;
 	pthread_mutex_t		 mtx;
 	pthread_cond_t		 cond;
@@ -82,6 +83,8 @@ relay_streams(struct relay *r, AVFormatContext *oc)
 	par = st->codecpar;
 	par->codec_type = AVMEDIA_TYPE_VIDEO;
 	par->codec_id = r->hevc ? AV_CODEC_ID_HEVC : AV_CODEC_ID_H264;
+	par->width = (int)r->width;
+	par->height = (int)r->height;
 	if ((par->extradata = relay_extradata(r->vconfig,
 	    r->vconfig_len)) == NULL)
 		return AVERROR(ENOMEM);
@@ -250,6 +253,8 @@ relay_start(struct relay **rp, const struct relay_params *p)
 	r->audio = p->audio;
 	r->rate = p->rate;
 	r->channels = p->channels;
+	r->width = p->width;
+	r->height = p->height;
 	r->vconfig_len = p->vconfig_len;
 	r->aconfig_len = p->audio ? p->aconfig_len : 0;
 	r->name = strdup(p->name);

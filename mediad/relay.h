@@ -18,6 +18,7 @@ struct relay_params {
 	const char	*url;		/* may hold a token: logged up to '?' */
 	const char	*options;	/* muxer options "k=v:k=v", or NULL */
 	int		 hevc;		/* H.265 video, else H.264 */
+	unsigned	 width, height;	/* FLV wants them */
 	/* extradata: avcC for flv, Annex B parameter sets for hls */
 	const uint8_t	*vconfig;
 	size_t		 vconfig_len;

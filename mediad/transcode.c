@@ -16,7 +16,7 @@
 #include "transcode.h"
 
 #define TRANSCODE_QUEUE_MAX	64	/* G.711 frames waiting */
-#define TRANSCODE_BITRATE	32000
+#define TRANSCODE_BITRATE	24000	/* plenty for 8 kHz speech */
 /* input this far off the sample clock re-anchors it (lost packets) */
 #define TRANSCODE_RESYNC_MS	500
 #define TRANSCODE_FIFO		4096	/* samples, > one AAC frame */
@@ -142,6 +142,7 @@ transcode_open(struct transcode *t, struct transcode_ctx *x)
 	const AVCodec *dc = avcodec_find_decoder(t->ulaw ?
 	    AV_CODEC_ID_PCM_MULAW : AV_CODEC_ID_PCM_ALAW);
 	const AVCodec *ec = avcodec_find_encoder(AV_CODEC_ID_AAC);
+	AVDictionary *opts = NULL;
 	int e;
 
 	if (dc == NULL || ec == NULL)
@@ -162,7 +163,16 @@ transcode_open(struct transcode *t, struct transcode_ctx *x)
 	x->enc->bit_rate = TRANSCODE_BITRATE;
 	x->enc->time_base = (AVRational){ 1, TRANSCODE_RATE };
 	x->enc->flags |= AV_CODEC_FLAG_GLOBAL_HEADER;
-	if ((e = avcodec_open2(x->enc, ec, NULL)) < 0)
+	/*
+	 * The default two-loop coder costs 3-4 times more (0.8% of a core per
+	 * stream); speech from a camera needs neither PNS nor TNS.
+	 */
+	av_dict_set(&opts, "aac_coder", "fast", 0);
+	av_dict_set(&opts, "aac_pns", "0", 0);
+	av_dict_set(&opts, "aac_tns", "0", 0);
+	e = avcodec_open2(x->enc, ec, &opts);
+	av_dict_free(&opts);
+	if (e < 0)
 		return e;
 	if (x->enc->frame_size <= 0 || x->enc->frame_size > TRANSCODE_FIFO / 2)
 		return AVERROR(EINVAL);

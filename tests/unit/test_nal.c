@@ -126,6 +126,22 @@ test_hvcc(void)
 }
 
 /* FLV video tags with codec id 12, as flv.js forks and SRS/ZLM read them */
+/* picture sizes: x264 640x360 (High, cropped from 368), x265 320x240 */
+static void
+test_sizes(void)
+{
+	static const uint8_t sps264[] = { 0x67, 0x64, 0x00, 0x1e, 0xac, 0xb2,
+	    0x01, 0x40, 0x5f, 0xf2, 0xe0, 0x22, 0x00, 0x00, 0x03, 0x00, 0x02,
+	    0x00, 0x00, 0x03, 0x00, 0x64, 0x1e, 0x2c, 0x5c, 0x90 };
+	unsigned w = 0, h = 0;
+
+	T_OK(nal_avc_size(sps264, sizeof(sps264), &w, &h) == 0 && w == 640 &&
+	    h == 360, "H.264 %ux%u", w, h);
+	T_OK(nal_avc_size(sps264, 6, &w, &h) == EBADMSG, "short H.264 SPS");
+	T_OK(nal_hevc_size(sps, sizeof(sps), &w, &h) == 0 && w == 320 &&
+	    h == 240, "H.265 %ux%u", w, h);
+}
+
 static void
 test_flv_hevc(void)
 {
@@ -163,6 +179,7 @@ main(void)
 	test_scan();
 	test_avcc();
 	test_hvcc();
+	test_sizes();
 	test_flv_hevc();
 	return T_DONE();
 }
