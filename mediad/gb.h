@@ -48,12 +48,12 @@ struct gb_stream {
 	char			 ssrc[GBALLOC_SSRC_LEN];
 	uint32_t		 ssrc_num;
 	int			 port;
-	int			 tcp;		/* transport asked of the device */
+	int			 tcp;		/* asked of the device */
 	unsigned		 retry;		/* of the job that started it */
 	uint64_t		 started_us, last_us;	/* last packet */
 	int			 got_media;
 	/* receiving (gbrecv.c) */
-	struct loop_ev		 udp_ev, lis_ev, tcp_ev;	/* fd -1: none */
+	struct loop_ev		 udp_ev, lis_ev, tcp_ev; /* fd -1: none */
 	struct rtp_recv		*rtp;		/* once the SSRC is settled */
 	uint32_t		 foreign_ssrc;
 	unsigned		 foreign_n;

@@ -500,6 +500,9 @@ gbout_audio(struct gb_stream *gs, const struct ps_frame *f, int64_t ms)
 	struct aac_adts h;
 	int e;
 
+	/* before the first keyframe (and its PSM) the codec is a guess */
+	if (gs->vconfig.len == 0)
+		return;
 	if (gs->acodec == PS_CODEC_NONE &&
 	    (e = gbout_audio_first(gs, f)) != 0) {
 		if (!gs->mixed_logged++)

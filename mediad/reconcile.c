@@ -118,8 +118,8 @@ reconcile_set(struct mediad *md, uint64_t id, const char *app, int on)
 		" WHERE id = ? AND status = 'on' AND (start_time IS NULL OR"
 		" start_time < UTC_TIMESTAMP() - " RECONCILE_GRACE ")",
 		"UPDATE streams SET status = 'on', start_time = UTC_TIMESTAMP()"
-		" WHERE id = ? AND app = ? AND protocol IN ('rtmp', 'gb28181') AND"
-		" status = 'off' AND (stop_time IS NULL OR"
+		" WHERE id = ? AND app = ? AND protocol IN ('rtmp', 'gb28181')"
+		" AND status = 'off' AND (stop_time IS NULL OR"
 		" stop_time < UTC_TIMESTAMP() - " RECONCILE_GRACE ")",
 	};
 	struct db_res *r = NULL;

@@ -133,15 +133,16 @@ relay_write(struct relay *r, AVFormatContext *oc, AVPacket *pkt)
 		for (; list != NULL; list = p) {
 			p = list->next;
 			if (e >= 0) {
-				/* not refcounted: the muxer reads, never keeps */
+				/* not refcounted: muxers read, never keep */
 				pkt->data = list->data;
 				pkt->size = (int)list->len;
 				pkt->stream_index = list->video ? 0 : 1;
 				pkt->pts = list->pts;
 				pkt->dts = list->dts;
 				pkt->flags = list->key ? AV_PKT_FLAG_KEY : 0;
-				av_packet_rescale_ts(pkt, (AVRational){ 1, 1000 },
-				    oc->streams[pkt->stream_index]->time_base);
+				av_packet_rescale_ts(pkt, (AVRational){ 1,
+				    1000 }, oc->streams[pkt->stream_index]->
+				    time_base);
 				e = av_write_frame(oc, pkt);
 				av_packet_unref(pkt);
 			}

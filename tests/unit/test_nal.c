@@ -74,7 +74,8 @@ test_scan(void)
 	T_OK(nal_next(&p, p + 3, &nal, &len) == ENOENT, "no start code");
 	T_OK(nal_type(NAL_H265, vps, sizeof(vps)) == NAL_H265_VPS &&
 	    nal_type(NAL_H265, sps, sizeof(sps)) == NAL_H265_SPS &&
-	    nal_type(NAL_H265, pps, sizeof(pps)) == NAL_H265_PPS, "H.265 types");
+	    nal_type(NAL_H265, pps, sizeof(pps)) == NAL_H265_PPS,
+	    "H.265 types");
 }
 
 static void
