@@ -56,8 +56,8 @@ static int send_done;
 
 static const char usage[] =
 "usage: gbsim --server IP:PORT --server-id ID --device-id ID --password P\n"
-"             [--sip-transport udp|tcp] [--domain D] [--count N]\n"
-"             [--channels N] [--catalog-split K] [--gb2312]\n"
+"             [--wrong-password] [--sip-transport udp|tcp] [--domain D]\n"
+"             [--count N] [--channels N] [--catalog-split K] [--gb2312]\n"
 "             [--keepalive S] [--stop-keepalive-after S] [--expires S]\n"
 "             [--unregister-after S] [--register-retry S] [--no-unregister]\n"
 "             [--alarm-after S] [--vendor V] [--model M] [--firmware F]\n"
@@ -238,7 +238,7 @@ gbsim_loop(int sip)
 		now = gbsim_now();
 		if (quit && !stopping) {
 			stopping = 1;
-			stop_by = now + 3;
+			stop_by = now + 5;
 			if (sip)
 				gbsim_sip_stop();
 		}
@@ -246,8 +246,8 @@ gbsim_loop(int sip)
 		    now > stop_by)) || (sip && gbsim_sip_done()))
 			return 0;
 		next = gbsim_media_tick(now);
-		if (sip && (now = gbsim_sip_tick(now)) < next)
-			next = now;
+		if (sip)
+			next = fmin(next, gbsim_sip_tick(now));
 		n = (int)ceil((next - gbsim_now()) * 1000);
 		n = epoll_pwait(epfd, evs, 64, n < 0 ? 0 : n, &none);
 		for (i = 0; i < n; i++) {
@@ -281,7 +281,8 @@ enum {
 	O_PASSWORD, O_CHANNELS, O_SPLIT, O_GB2312, O_KEEPALIVE, O_STOPKA,
 	O_EXPIRES, O_UNREG, O_RETRY, O_NOUNREG, O_ALARM, O_VENDOR, O_MODEL,
 	O_FIRMWARE, O_VIDEO, O_AUDIO, O_CODEC, O_FPS, O_LOSS, O_REORDER,
-	O_LOCAL, O_QUIET, O_SENDONLY, O_TO, O_TCP, O_SSRC, O_DURATION, O_DUMP
+	O_LOCAL, O_QUIET, O_SENDONLY, O_TO, O_TCP, O_SSRC, O_DURATION, O_DUMP,
+	O_WRONG
 };
 
 static const struct option longopts[] = {
@@ -292,6 +293,7 @@ static const struct option longopts[] = {
 	{ "device-id",		required_argument,	NULL, O_DEVICE_ID },
 	{ "count",		required_argument,	NULL, O_COUNT },
 	{ "password",		required_argument,	NULL, O_PASSWORD },
+	{ "wrong-password",	no_argument,		NULL, O_WRONG },
 	{ "channels",		required_argument,	NULL, O_CHANNELS },
 	{ "catalog-split",	required_argument,	NULL, O_SPLIT },
 	{ "gb2312",		no_argument,		NULL, O_GB2312 },
@@ -333,7 +335,9 @@ main(int argc, char *argv[])
 	const char *dump = NULL;
 	double duration = 0;
 	uint32_t ssrc = 0;
-	int ch, bad = 0, send_only = 0, tcp = 0, have_server = 0, error;
+	char *pw = NULL;
+	int ch, bad = 0, send_only = 0, tcp = 0, have_server = 0, wrong = 0;
+	int error;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -356,6 +360,7 @@ main(int argc, char *argv[])
 			break;
 		case O_COUNT:	o->count = atoi(optarg);	break;
 		case O_PASSWORD: o->password = optarg;		break;
+		case O_WRONG:	wrong = 1;			break;
 		case O_CHANNELS: o->channels = atoi(optarg);	break;
 		case O_SPLIT:	o->catalog_split = atoi(optarg); break;
 		case O_GB2312:	o->gb2312 = 1;			break;
@@ -395,6 +400,9 @@ main(int argc, char *argv[])
 			bad = 1;
 		}
 	}
+	/* digest answers that the server must refuse */
+	if (wrong && o->password && asprintf(&pw, "%s-wrong", o->password) > 0)
+		o->password = pw;
 	if (o->domain[0] == '\0')
 		memcpy(o->domain, o->server_id, 10);
 	if (o->fps <= 0 || o->count < 1 || o->channels < 0 ||

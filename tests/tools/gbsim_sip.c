@@ -1030,15 +1030,15 @@ dev_io(struct gbsim_fd *f, uint32_t ev)
 		d->rbuf = nb;
 		memcpy(d->rbuf + d->rlen, buf, n);
 		d->rlen += n;
+		d->rbuf[d->rlen] = '\0';
 		while (d->rlen > 0 && f->fd != -1) {
-			/* CRLF pings between messages */
-			m = strspn(d->rbuf, "\r\n") < d->rlen ?
-			    strspn(d->rbuf, "\r\n") : d->rlen;
-			if (m == 0 && (m = sip_frame(d->rbuf, d->rlen)) == 0)
-				break;
-			if (d->rbuf[0] != '\r' && d->rbuf[0] != '\n')
+			/* CRLF pings may come between messages */
+			if ((m = strspn(d->rbuf, "\r\n")) == 0) {
+				if ((m = sip_frame(d->rbuf, d->rlen)) == 0)
+					break;
 				dev_input(d, d->rbuf, m);
-			memmove(d->rbuf, d->rbuf + m, d->rlen - m);
+			}
+			memmove(d->rbuf, d->rbuf + m, d->rlen - m + 1);
 			d->rlen -= m;
 		}
 		return;
@@ -1150,15 +1150,19 @@ void
 gbsim_sip_stop(void)
 {
 	struct dev *d;
+	double now = gbsim_now();
 	int k;
 
 	for (k = 0; k < gbsim_opt.count; k++) {
 		d = &devs[k];
-		if (d->done)
+		if (d->done || d->unregistering)
 			continue;
-		if (d->registered && !gbsim_opt.no_unregister)
-			dev_unregister(d);
-		else
+		if (d->registered && !gbsim_opt.no_unregister) {
+			/* spread over half a second, like the REGISTERs */
+			d->t_keepalive = d->t_register = 0;
+			d->t_unregister = now + 0.001 +
+			    0.5 * k / gbsim_opt.count;
+		} else
 			dev_finish(d);
 	}
 }
