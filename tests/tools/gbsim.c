@@ -10,9 +10,17 @@
  *       -x265-params keyint=25:bframes=0:log-level=error -f hevc x.h265
  *   ffmpeg -f lavfi -i sine=f=440:r=8000 -t 4 -c:a pcm_alaw -f alaw x.alaw
  *
- * Events, one line each on stdout: registered, register-failed, unregistered,
- * keepalive, catalog, deviceinfo, invite, media-start, media-end, bye,
- * subscribe, notify, alarm, error (see gbsim_sip.c).
+ * Events, one line each on stdout, flushed ([q]: not with --quiet):
+ *   registered <dev>            register-failed <dev> <status|timeout>
+ *   unregistered <dev>          keepalive <dev> [q]
+ *   catalog <dev> <messages>    deviceinfo <dev>    devicestatus <dev>
+ *   invite <dev> <channel> <udp|tcp> <ip>:<port> ssrc=<y=> <play|playback>
+ *   media-start <dev> <channel> media-end <dev> <channel>  bye <dev> <channel>
+ *   subscribe <dev> <CmdType>   unsubscribe <dev> <CmdType>
+ *   notify <dev> MobilePosition [q]   alarm <dev> <message|notify>
+ *   error <dev|media...> <what>
+ * --send-only prints media-start <ip>:<port> ssrc=<n>, then media-end; it
+ * exits 1 if the connection failed.
  */
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -170,6 +178,8 @@ gbsim_obuf_send(struct gbsim_obuf *o, struct gbsim_fd *f, const void *p,
 	}
 	memcpy(o->b + o->len, p, n);
 	o->len += n;
+	if (f == NULL)
+		return 0;
 	return f->fd == -1 ? EPIPE : gbsim_obuf_flush(o, f);
 }
 
@@ -218,9 +228,10 @@ on_signal(int sig)
 }
 
 static void
-on_send_end(void *arg)
+on_send_end(void *arg, int error)
 {
-	send_done = 1;
+	gbsim_event("media-end");
+	send_done = error ? error : -1;
 }
 
 /* The epoll loop: media and SIP timers, then socket events. */
@@ -242,6 +253,8 @@ gbsim_loop(int sip)
 			if (sip)
 				gbsim_sip_stop();
 		}
+		if (send_done > 0)
+			return send_done;
 		if (send_done || (stopping && (!sip || gbsim_sip_done() ||
 		    now > stop_by)) || (sip && gbsim_sip_done()))
 			return 0;
@@ -270,9 +283,9 @@ gbsim_send_only(const struct sockaddr_in *to, int tcp, uint32_t ssrc,
 	if ((error = gbsim_stream_open(&s, to, tcp, ssrc, duration, &port,
 	    on_send_end, NULL)) != 0)
 		return error;
-	gbsim_stream_play(s);
 	gbsim_event("media-start %s:%d ssrc=%u", inet_ntoa(to->sin_addr),
 	    ntohs(to->sin_port), ssrc);
+	gbsim_stream_play(s);
 	return gbsim_loop(0);
 }
 

@@ -733,7 +733,7 @@ dev_call(struct dev *d, const osip_message_t *req)
 }
 
 static void
-call_on_end(void *arg)
+call_on_end(void *arg, int error)
 {
 	struct call *c = arg;
 	char body[512];
