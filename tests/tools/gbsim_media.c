@@ -350,7 +350,11 @@ gbsim_stream_open(struct gbsim_stream **sp, const struct sockaddr_in *to,
 		free(s);
 		return error;
 	}
-	if ((error = gbsim_fd_add(&s->f, fd, EPOLLIN, stream_io, s)) != 0) {
+	/* an unconnected TCP socket polls as hung up: on the loop at play */
+	if (tcp)
+		s->f.fd = fd;
+	else if ((error = gbsim_fd_add(&s->f, fd, EPOLLIN, stream_io,
+	    s)) != 0) {
 		free(s);
 		return error;
 	}
@@ -364,13 +368,15 @@ gbsim_stream_open(struct gbsim_stream **sp, const struct sockaddr_in *to,
 void
 gbsim_stream_play(struct gbsim_stream *s)
 {
-	int error;
+	int error = 0;
 
 	if (s->playing || s->closed || s->f.fd == -1)
 		return;
-	if (s->tcp && connect(s->f.fd, (struct sockaddr *)&s->to,
-	    sizeof(s->to)) == -1 && errno != EINPROGRESS) {
-		error = errno;
+	if (s->tcp && ((error = gbsim_fd_add(&s->f, s->f.fd,
+	    EPOLLIN | EPOLLOUT, stream_io, s)) != 0 ||
+	    (connect(s->f.fd, (struct sockaddr *)&s->to,
+	    sizeof(s->to)) == -1 && errno != EINPROGRESS))) {
+		error = error ? error : errno;
 		gbsim_event("error media-connect %s:%d %s",
 		    inet_ntoa(s->to.sin_addr), ntohs(s->to.sin_port),
 		    strerror(error));
@@ -378,8 +384,6 @@ gbsim_stream_play(struct gbsim_stream *s)
 		stream_end(s, error);
 		return;
 	}
-	if (s->tcp)
-		gbsim_fd_mod(&s->f, EPOLLIN | EPOLLOUT);
 	s->playing = 1;
 	s->t0 = s->due = gbsim_now();
 }
