@@ -5,10 +5,10 @@
  *
  * Media files (tests/tools/gbsim-media.sh DIR makes them):
  *   ffmpeg -f lavfi -i testsrc2=size=640x360:rate=25 -t 4 -c:v libx264 \
- *       -g 25 -bf 0 -f h264 x.h264
+ *       -g 25 -bf 0 -f h264 h264.h264
  *   ffmpeg -f lavfi -i testsrc2=size=640x360:rate=25 -t 4 -c:v libx265 \
- *       -x265-params keyint=25:bframes=0:log-level=error -f hevc x.h265
- *   ffmpeg -f lavfi -i sine=f=440:r=8000 -t 4 -c:a pcm_alaw -f alaw x.alaw
+ *       -x265-params keyint=25:bframes=0:log-level=error -f hevc h265.h265
+ *   ffmpeg -f lavfi -i sine=f=440:r=8000 -t 4 -c:a pcm_alaw -f alaw audio.alaw
  *
  * Events, one line each on stdout, flushed ([q]: not with --quiet):
  *   registered <dev>            register-failed <dev> <status|timeout>
