@@ -38,7 +38,7 @@ struct ps_es {
 	size_t		 len;
 	size_t		 cap;
 	size_t		 max;
-	int		 id;		/* the stream id followed; -1 none yet */
+	int		 id;		/* stream id followed; -1 none yet */
 	enum ps_codec	 codec;
 	int		 open;		/* a frame is being built */
 	int		 drop;		/* and its bytes are discarded */
@@ -54,6 +54,7 @@ struct ps_demux {
 	unsigned	 zeros;		/* sync: 0x00 bytes in a row */
 	int		 prefix;	/* sync: 00 00 01 seen */
 	int		 quiet;		/* sync: skipping is expected */
+	int		 found_quiet;	/* the unit read was found so */
 	int		 dirty;		/* sync: a non-zero byte was skipped */
 	size_t		 junk;		/* sync: bytes consumed */
 	uint8_t		 hdr[PS_HDR_MAX];
@@ -70,7 +71,7 @@ struct ps_demux {
 	enum ps_codec	 guess;		/* video codec seen in the data */
 	enum ps_codec	 vlast;		/* of the last video frame delivered */
 	int		 need_key;
-	int		 pack;		/* a pack header since the last video PES */
+	int		 pack;		/* a pack since the last video PES */
 	int		 vpts;		/* video PES have had PTS */
 	int64_t		 last;		/* the last timestamp, unwrapped */
 	int64_t		 epoch;
@@ -120,7 +121,7 @@ ps_unwrap(struct ps_demux *d, int64_t raw)
 		d->epoch += PS_WRAP;
 		x += PS_WRAP;
 	} else if (d->last >= 0 && x > d->last + PS_HALF && x >= PS_WRAP)
-		x -= PS_WRAP;		/* a little behind, from before a wrap */
+		x -= PS_WRAP;		/* a little behind, before a wrap */
 	d->last = x;
 	return x;
 }
@@ -437,7 +438,7 @@ ps_bad(struct ps_demux *d)
 	if (n > sizeof(tmp))
 		n = sizeof(tmp);
 	memcpy(tmp, d->hdr + 1, n);
-	ps_sync(d, 0);
+	ps_sync(d, d->found_quiet);
 	d->junk = 1;
 	ps_junk(d);
 	ps_parse(d, tmp, n);
@@ -583,7 +584,8 @@ ps_pes_header(struct ps_demux *d, size_t len)
 				goto bad;	/* header longer than the PES */
 			d->hneed = 9 + h[8];
 		} else
-			d->hneed = 6 + (len < PS_MPEG1_HDR ? len : PS_MPEG1_HDR);
+			d->hneed = 6 + (len < PS_MPEG1_HDR ? len :
+			    PS_MPEG1_HDR);
 		if (d->hneed > d->hlen)
 			return;
 	}
@@ -700,6 +702,7 @@ ps_scan(struct ps_demux *d, const uint8_t *p, size_t n)
 			if (b >= PS_ID_END) {
 				if (d->dirty)
 					d->stats.skipped += d->junk - 4;
+				d->found_quiet = d->quiet;
 				ps_sync(d, 0);
 				d->hdr[0] = d->hdr[1] = 0;
 				d->hdr[2] = 1;

@@ -31,6 +31,7 @@ struct ps_frame {
 	size_t		 len;
 };
 
+/* Must not feed or free the demuxer. */
 typedef void	(*ps_frame_cb)(void *arg, const struct ps_frame *f);
 
 struct ps_demux;
@@ -60,11 +61,11 @@ struct ps_stats {
 	uint64_t	 skipped;	/* bytes that did not parse */
 	uint64_t	 dropped;	/* frames lost, damaged, too large or of
 					 * no known codec */
-	uint64_t	 waitkey;	/* video frames dropped before a keyframe */
-	uint64_t	 oversize;	/* video frames over 2 MB (also dropped) */
+	uint64_t	 waitkey;	/* video dropped before a keyframe */
+	uint64_t	 oversize;	/* video over 2 MB (also dropped) */
 	uint64_t	 packs;		/* pack headers */
 	uint64_t	 maps;		/* stream maps (PSM) */
-	enum ps_codec	 video;		/* as mapped or seen; NONE until known */
+	enum ps_codec	 video;		/* as mapped or seen; NONE: unknown */
 	enum ps_codec	 audio;
 };
 

@@ -298,7 +298,8 @@ test_chunks(void)
 		if (o.nv != 50 || o.na != 50 || o.vlen != esn ||
 		    memcmp(o.vd, es, esn) != 0 || o.badmsg != 0 ||
 		    o.v[49].pts != H264_BASE + 49 * 3600) {
-			printf("# chunks of %zu: %u %u\n", sizes[i], o.nv, o.na);
+			printf("# chunks of %zu: %u %u\n", sizes[i], o.nv,
+			    o.na);
 			bad++;
 		}
 		ps_demux_free(d);
@@ -788,6 +789,61 @@ test_framing(void)
 	out_free(&o);
 }
 
+/* A PSM for one video and one audio stream. */
+static void
+put_psm(uint8_t vtype, uint8_t atype)
+{
+	uint8_t m[24] = { 0, 0, 1, 0xbc, 0, 18, 0xe0, 0xff, 0, 0, 0, 8,
+	    vtype, 0xe0, 0, 0, atype, 0xc0, 0, 0, 0, 0, 0, 0 };
+
+	put(m, sizeof(m));
+}
+
+/* PTS across the 33-bit wrap, audio a little behind; a codec change. */
+static void
+test_timing(void)
+{
+	struct ps_demux *d;
+	struct out o;
+
+	sn = 0;
+	put_pack();
+	put_pes(0xe0, WRAP - 3600, -1, idr, sizeof(idr));
+	put_pes(0xc0, WRAP - 3000, -1, pfr, 4);
+	put_pack();
+	put_pes(0xe0, 0, -1, pfr, sizeof(pfr));		/* wrapped */
+	put_pes(0xc0, WRAP - 100, -1, pfr, 4);		/* not yet */
+	put_pes(0xc0, 500, -1, pfr, 4);
+	syn_run(&o, &d);
+	T_OK(o.nv == 2 && o.v[0].pts == WRAP - 3600 && o.v[1].pts == WRAP,
+	    "video PTS unwrapped");
+	T_OK(o.na == 3 && o.a[0].pts == WRAP - 3000 &&
+	    o.a[1].pts == WRAP - 100 && o.a[2].pts == WRAP + 500,
+	    "audio PTS unwrapped, one from before the wrap");
+	ps_demux_free(d);
+	out_free(&o);
+
+	/* the map changes H.264 to H.265: wait for an H.265 keyframe */
+	sn = 0;
+	put_pack();
+	put_psm(0x1b, 0x91);
+	put_pes(0xe0, 900, -1, idr, sizeof(idr));
+	put_pack();
+	put_psm(0x24, 0x91);
+	put_pes(0xe0, 4500, -1, hevc_p, sizeof(hevc_p));
+	put_pack();
+	put_pes(0xe0, 8100, -1, hevc_irap, sizeof(hevc_irap));
+	put_pes(0xc0, 8100, -1, pfr, 4);
+	syn_run(&o, &d);
+	T_OK(o.nv == 2 && o.v[0].codec == PS_CODEC_H264 &&
+	    o.v[1].codec == PS_CODEC_H265 && o.v[1].pts == 8100 &&
+	    ps_demux_stats(d)->waitkey == 1 && ps_demux_stats(d)->maps == 2,
+	    "codec change waits for a keyframe");
+	T_OK(o.na == 1 && o.a[0].codec == PS_CODEC_G711U, "G.711U mapped");
+	ps_demux_free(d);
+	out_free(&o);
+}
+
 /* Bytes that do not parse: EBADMSG, counted, and the stream goes on. */
 static void
 test_malformed(void)
@@ -854,6 +910,34 @@ test_malformed(void)
 	    "bad headers skipped (%u, %u)", o.badmsg, (unsigned)st->skipped);
 	T_OK(o.nv == 1 && o.v[0].pts == 900 && st->maps == 0,
 	    "and the frame after them delivered");
+	ps_demux_free(d);
+	out_free(&o);
+
+	/* a PSM too long to be one, MPEG-1 headers that do not parse */
+	sn = 0;
+	put("\0\0\1\xbc\x07\xd0", 6);
+	memset(syn + sn, 0x11, 2000);
+	sn += 2000;
+	put("\0\0\1\xe0\0\x04\xff\xff\x55\x01", 10);	/* no PTS marker */
+	put("\0\0\1\xc0\0\x03\xff\xff\xff", 9);	/* stuffing only */
+	put_pack();
+	put_pes(0xe0, 900, -1, idr, sizeof(idr));
+	d = demux_new(&o);
+	feed_chunks(d, &o, syn, sn, 500);
+	ps_demux_flush(d);
+	st = ps_demux_stats(d);
+	T_OK(o.nv == 1 && st->maps == 0 && st->skipped == 2006 + 10 + 9,
+	    "long PSM, bad MPEG-1 PES skipped (%u)", (unsigned)st->skipped);
+	ps_demux_free(d);
+	out_free(&o);
+
+	/* no map and no NAL unit to go by: no codec, dropped */
+	sn = 0;
+	put_pack();
+	put_pes(0xe0, 900, -1, "\1\2\3\4\5\6", 6);
+	syn_run(&o, &d);
+	T_OK(o.nv == 0 && ps_demux_stats(d)->dropped == 1 &&
+	    ps_demux_stats(d)->video == PS_CODEC_NONE, "unknown video");
 	ps_demux_free(d);
 	out_free(&o);
 
@@ -924,6 +1008,7 @@ main(void)
 	test_nomap("h265.rtp", "h265.es", PS_CODEC_H265);
 	test_mpeg1();
 	test_framing();
+	test_timing();
 	test_malformed();
 	return T_DONE();
 }
