@@ -892,8 +892,9 @@ test_malformed(void)
 	ps_demux_free(d);
 	out_free(&o);
 
-	/* headers that do not fit */
+	/* headers that do not fit, once in sync */
 	sn = 0;
+	put_pack();
 	put(longhdr, sizeof(longhdr));
 	put(badpack, sizeof(badpack));
 	put(nolen, sizeof(nolen));
@@ -983,6 +984,9 @@ test_malformed(void)
 	T_OK(o.badmsg == 0 && o.nv == 0 && o.na == 1 &&
 	    ps_demux_stats(d)->dropped == 1 &&
 	    ps_demux_stats(d)->waitkey == 1, "loss mid-PES");
+	ps_demux_loss(d);
+	feed(d, &o, longhdr, sizeof(longhdr));
+	T_OK(o.badmsg == 0, "a bad header right after a loss is quiet");
 	ps_demux_free(d);
 	out_free(&o);
 }
