@@ -41,8 +41,9 @@ int	ps_demux_alloc(struct ps_demux **dp, ps_frame_cb cb, void *arg);
 void	ps_demux_free(struct ps_demux *d);
 /*
  * Feeds the payload of one RTP packet (in sequence order). Bytes that do
- * not parse are skipped up to the next pack header: 0, or EBADMSG when
- * something was skipped (counted, never fatal).
+ * not parse are skipped up to the next pack header (or other PS start
+ * code): 0, or EBADMSG when something was skipped (counted, never fatal;
+ * not reported at the start and after ps_demux_loss, where it is normal).
  */
 int	ps_demux_feed(struct ps_demux *d, const uint8_t *p, size_t n);
 /* Tells the demuxer packets were lost: the frame being built is dropped
