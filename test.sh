@@ -7,7 +7,7 @@
 # Environment: VIGIL_TEST_HTTP_PORT (18080), VIGIL_TEST_DB_PORT (13307),
 # VIGIL_TEST_RTMP_PORT (11935), VIGIL_TEST_EDGE_PORT (18099),
 # VIGIL_TEST_SIP_PORT (15060), VIGIL_TEST_RTP_PORT (40000),
-# VIGIL_FUZZ_SECONDS (20 per target; 0 skips fuzzing).
+# VIGIL_FUZZ_SECONDS (15 per target; 0 skips fuzzing).
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
@@ -52,7 +52,7 @@ say "integration tests (stack at $ENDPOINT)"
 ./run.sh start >"$LOG_DIR/stack-start.log" 2>&1 || { cat "$LOG_DIR/stack-start.log" >&2; exit 1; }
 
 # C tests of common/ code that needs the real database
-for t in tests/db/test_job tests/db/test_outbox; do
+for t in tests/db/test_job tests/db/test_outbox tests/db/test_catalog; do
 	if VIGIL_TEST_CONF=$CONF $t >>"$LOG_DIR/db-tests.log" 2>&1; then
 		result "${t##*/}" 1 0
 	else
@@ -79,10 +79,10 @@ else
 	result distcheck 0 1
 fi
 
-if ((${VIGIL_FUZZ_SECONDS:-20} > 0)); then
-	say "fuzzing (${VIGIL_FUZZ_SECONDS:-20} s per target)"
+if ((${VIGIL_FUZZ_SECONDS:-15} > 0)); then
+	say "fuzzing (${VIGIL_FUZZ_SECONDS:-15} s per target)"
 	fuzz_rc=0
-	fuzz_out=$(tests/fuzz/run.sh "${VIGIL_FUZZ_SECONDS:-20}" 2>&1) || fuzz_rc=$?
+	fuzz_out=$(tests/fuzz/run.sh "${VIGIL_FUZZ_SECONDS:-15}" 2>&1) || fuzz_rc=$?
 	printf '%s\n' "$fuzz_out" >"$LOG_DIR/fuzz.log"
 	fuzz_ok=$(grep -cE '^fuzz_[a-z]+: ok' <<<"$fuzz_out" || true)
 	fuzz_bad=$(grep -E '^fuzz_[a-z]+: ' <<<"$fuzz_out" | grep -vc ': ok' || true)

@@ -18,6 +18,7 @@
 #include "common/db.h"
 #include "common/log.h"
 #include "common/sign.h"
+#include "common/job.h"
 #include "common/outbox.h"
 #include "common/vault.h"
 #include "internal.h"
@@ -52,7 +53,8 @@ struct internal_stream {
 	char		 app[INTERNAL_NAME_MAX + 1];
 	char		 out_protocol[32];
 	int		 rtmp;		/* pushed over RTMP to an rtmp space */
-	int		 gb;		/* GB28181: mediad republishes H.264 */
+	int		 gb;		/* a GB28181 channel's, mediad relays */
+	int		 lazy;		/* its space starts it on a viewer */
 	int		 enabled, on, space_enabled, tenant_status;
 	uint8_t		*token_enc;	/* sealed push token, malloc'd */
 	size_t		 token_len;
@@ -61,13 +63,13 @@ struct internal_stream {
 static const char internal_stream_sql[] =
     "SELECT s.tenant_id, s.group_id, s.app, s.protocol, s.enabled,"
     " s.status, s.push_token_enc, g.in_protocol, g.enabled, g.out_protocol,"
-    " t.status FROM streams s JOIN spaces g ON g.id = s.group_id"
+    " t.status, g.lazy_pull FROM streams s JOIN spaces g ON g.id = s.group_id"
     " AND g.tenant_id = s.tenant_id JOIN tenants t ON t.id = s.tenant_id"
     " WHERE s.id = ?";
 enum internal_col {
 	IC_TENANT, IC_GROUP, IC_APP, IC_PROTOCOL, IC_ENABLED, IC_STATUS,
 	IC_TOKEN, IC_IN_PROTOCOL, IC_SPACE_ENABLED, IC_OUT_PROTOCOL,
-	IC_TENANT_STATUS
+	IC_TENANT_STATUS, IC_LAZY
 };
 /* Only one publisher wins: the row changes from off to on once. */
 static const char internal_on_sql[] =
@@ -82,6 +84,16 @@ static const char internal_off_sql[] =
 static const char internal_live_sql[] =
     "SELECT id, app FROM streams WHERE protocol = 'rtmp' AND status = 'on'"
     " ORDER BY id LIMIT 1000";
+/* under the stream's lock: is it off, with no start waiting and no media
+ * session being set up? */
+static const char internal_idle_sql[] =
+    "SELECT 1 FROM streams s WHERE s.id = ? AND s.status = 'off'"
+    " AND NOT EXISTS (SELECT 1 FROM jobs j WHERE j.target = s.id"
+    " AND j.kind = 'stream.start' AND j.state IN ('pending', 'running'))"
+    " AND NOT EXISTS (SELECT 1 FROM gb_sessions g WHERE g.stream_id = s.id)"
+    " FOR UPDATE";
+static const char internal_want_sql[] =
+    "UPDATE streams SET desired = 'started' WHERE id = ?";
 static const char internal_key_sql[] =
     "SELECT auth_key_enc FROM play_auth_keys WHERE tenant_id = ?"
     " AND num = ?";
@@ -146,8 +158,8 @@ internal_stream_load(struct internal_req *q, struct internal_stream *st)
 	st->rtmp = strcmp(db_res_get(res, 0, IC_PROTOCOL, NULL), "rtmp") == 0 &&
 	    strcmp(db_res_get(res, 0, IC_IN_PROTOCOL, NULL), "rtmp") == 0;
 	st->gb = strcmp(db_res_get(res, 0, IC_PROTOCOL, NULL), "gb28181") ==
-	    0 && strcmp(db_res_get(res, 0, IC_IN_PROTOCOL, NULL), "gb28181") ==
-	    0;
+	    0 && strcmp(db_res_get(res, 0, IC_IN_PROTOCOL, NULL), "gb28181") == 0;
+	st->lazy = internal_col_int(res, IC_LAZY);
 	st->enabled = internal_col_int(res, IC_ENABLED);
 	st->on = strcmp(db_res_get(res, 0, IC_STATUS, NULL), "on") == 0;
 	st->space_enabled = internal_col_int(res, IC_SPACE_ENABLED);
@@ -274,8 +286,9 @@ internal_publish(struct internal_req *q)
 		return internal_refuse(q, HTTP_FORBIDDEN, "no such stream");
 	if (error != 0)
 		return internal_refuse(q, HTTP_ERROR, "database error");
+	/* a gb28181 stream is published by mediad, with the stream's token */
 	if (!st.rtmp && !st.gb)
-		why = "not an RTMP or GB28181 stream";
+		why = "not a stream of its space's protocol";
 	else if (!internal_token_ok(q, &st, api_param(r, "token")))
 		why = "wrong token";
 	else if (st.tenant_status != TENANT_OPEN)
@@ -356,11 +369,6 @@ fail:
 }
 
 /*
- * Checks a play of stream q->id under the signed uri for protocol proto
- * (rtmp, flv, hls). The stream's own push token also opens it: that is
- * the publisher, or mediad pulling for its HTTP-FLV viewers.
- */
-/*
  * The edge has just started or stopped, so nothing is published on it: a
  * stream still on is stale, and goes off as if its publish had ended.
  * (One edge per stack; several edges would each need their own streams.)
@@ -389,6 +397,44 @@ internal_reset(struct internal_req *q)
 	return status;
 }
 
+/*
+ * A viewer of a LazyPull space's gb28181 stream that is off starts it:
+ * the stream is wanted, and a stream.start job is queued unless one is
+ * waiting already. The viewer retries until the media is there.
+ */
+static void
+internal_lazy_start(struct internal_req *q, const struct internal_stream *st)
+{
+	struct api_req *r = q->r;
+	struct db_res *res = NULL;
+	int error, idle;
+
+	if ((error = db_begin(r->db)) != 0 ||
+	    (error = db_query(r->db, &res, internal_idle_sql, "i",
+	    (int64_t)q->id)) != 0)
+		goto fail;
+	idle = db_res_rows(res) > 0;
+	db_res_free(res);
+	if (idle && ((error = db_exec(r->db, NULL, internal_want_sql, "i",
+	    (int64_t)q->id)) != 0 || (error = job_enqueue(r->db, st->tenant,
+	    "stream.start", q->id, "{\"lazy\":1}")) != 0))
+		goto fail;
+	if ((error = db_commit(r->db)) != 0)
+		goto fail;
+	if (idle)
+		log_info("lazy start of %s/%s for %s", q->app, q->name,
+		    q->addr ? q->addr : "-");
+	return;
+fail:
+	db_rollback(r->db);
+	log_warnx("lazy start of %s/%s: database error", q->app, q->name);
+}
+
+/*
+ * Checks a play of stream q->id under the signed uri for protocol proto
+ * (rtmp, flv, hls). The stream's own push token also opens it: that is
+ * the publisher, or mediad pulling for its HTTP-FLV viewers.
+ */
 static int
 internal_play_check(struct internal_req *q, const char *proto,
     const char *uri, const char *auth, const char *token)
@@ -408,8 +454,9 @@ internal_play_check(struct internal_req *q, const char *proto,
 	else if (!res_in_list(st.out_protocol, proto))
 		status = internal_refuse(q, HTTP_FORBIDDEN,
 		    "protocol not enabled in the space");
-	else
-		status = internal_auth_key(q, &st, uri, auth);
+	else if ((status = internal_auth_key(q, &st, uri, auth)) == HTTP_OK &&
+	    st.gb && st.lazy && !st.on && st.enabled && st.space_enabled)
+		internal_lazy_start(q, &st);
 	internal_stream_free(&st);
 	return status;
 }

@@ -29,10 +29,15 @@ struct rtp_stats {
 	uint64_t	 duplicates;
 	uint64_t	 foreign;	/* another SSRC */
 	uint64_t	 malformed;
+	uint64_t	 late;		/* arrived after being given up */
+	uint64_t	 oversize;	/* out of order, too large to hold */
+	uint64_t	 rtcp;		/* RTCP on the same port, ignored */
+	uint64_t	 restarts;	/* sender restarted its sequence */
 };
 
 /* Called with each packet in sequence order; lost > 0 when packets
- * before this one were given up. */
+ * before this one were given up. pkt is valid during the call only; the
+ * callback must not free the receiver or feed it. */
 typedef void	(*rtp_pkt_cb)(void *arg, const struct rtp_pkt *pkt,
 		    unsigned lost);
 

@@ -173,9 +173,27 @@ static const char stream_group_sql[] =
 static const char stream_rename_sql[] =
     "UPDATE streams SET name = ? WHERE id = ? AND tenant_id = ?";
 static const char stream_url_sql[] =
-    "SELECT s.app, g.out_protocol FROM streams s JOIN spaces g"
+    "SELECT s.app, g.out_protocol, s.protocol, s.channel_id, s.device_id,"
+    " s.group_id, g.enabled FROM streams s JOIN spaces g"
     " ON g.id = s.group_id AND g.tenant_id = s.tenant_id"
     " WHERE s.id = ? AND s.tenant_id = ?";
+enum stream_url_col {
+	SU_APP, SU_OUT, SU_PROTOCOL, SU_CHANNEL, SU_DEVICE, SU_GROUP,
+	SU_SPACE_ENABLED
+};
+/* The playback stream of a channel's time range, and whether it idles. */
+static const char stream_vod_find_sql[] =
+    "SELECT s.id, s.status = 'off' AND NOT EXISTS (SELECT 1 FROM jobs j"
+    " WHERE j.target = s.id AND j.kind = 'stream.start'"
+    " AND j.state IN ('pending', 'running')) AND NOT EXISTS (SELECT 1"
+    " FROM gb_sessions g WHERE g.stream_id = s.id) FROM streams s"
+    " WHERE s.tenant_id = ? AND s.channel_id = ? AND s.vod_start = ?"
+    " AND s.vod_end = ? FOR UPDATE";
+static const char stream_vod_insert_sql[] =
+    "INSERT INTO streams (id, tenant_id, group_id, device_id, channel_id,"
+    " app, name, protocol, desired, push_token_enc, vod_start, vod_end)"
+    " SELECT ?, ?, ?, ?, ?, ?, CONCAT(c.gb_id, '-', ?, '-', ?), 'gb28181',"
+    " 'started', ?, ?, ? FROM channels c WHERE c.id = ? AND c.tenant_id = ?";
 static const char stream_key_find_sql[] =
     "SELECT num FROM play_auth_keys WHERE tenant_id = ?"
     " AND auth_key_hash = ?";
@@ -593,7 +611,9 @@ static void
 stream_filter_sql(struct api_req *r, const struct stream_filter *f,
     struct res_sql *q)
 {
-	res_sql_int(q, " WHERE s.tenant_id = ?", (int64_t)r->tenant_id);
+	/* playback streams are temporary: DescribeStreamURL hands them out */
+	res_sql_int(q, " WHERE s.tenant_id = ? AND s.vod_start IS NULL",
+	    (int64_t)r->tenant_id);
 	if (f->device)
 		res_sql_int(q, " AND s.device_id = ?", (int64_t)f->device);
 	if (f->group)
@@ -788,6 +808,59 @@ out:
 	return error;
 }
 
+/*
+ * Playback of a GB28181 channel's recordings from..to (Type=vod): its own
+ * temporary stream, found again for the same range, started (INVITE
+ * s=Playback) when it idles. *vod gets its id.
+ */
+static int
+stream_vod(struct api_req *r, const struct db_res *base, long long from,
+    long long to, uint64_t *vod)
+{
+	char token[2 * STREAM_TOKEN_BYTES + 1] = "";
+	struct db_res *res = NULL;
+	uint8_t *tok = NULL;
+	size_t toklen;
+	uint64_t channel = strtoull(db_res_get(base, 0, SU_CHANNEL, NULL),
+	    NULL, 10);
+	int error, idle;
+
+	if ((error = db_begin(r->db)) != 0 ||
+	    (error = db_query(r->db, &res, stream_vod_find_sql, "iiii",
+	    (int64_t)r->tenant_id, (int64_t)channel, (int64_t)from,
+	    (int64_t)to)) != 0)
+		goto out;
+	if (db_res_rows(res) > 0) {
+		*vod = strtoull(db_res_get(res, 0, 0, NULL), NULL, 10);
+		idle = strcmp(db_res_get(res, 0, 1, NULL), "1") == 0;
+	} else {
+		idle = 1;
+		if ((error = res_new_id(vod)) != 0 ||
+		    (error = crypto_random_hex(token, STREAM_TOKEN_BYTES,
+		    0)) != 0 ||
+		    (error = stream_seal("", *vod, token, &tok, &toklen)) != 0 ||
+		    (error = db_exec(r->db, NULL, stream_vod_insert_sql,
+		    "iiiiisiibiiii", (int64_t)*vod, (int64_t)r->tenant_id,
+		    strtoll(db_res_get(base, 0, SU_GROUP, NULL), NULL, 10),
+		    strtoll(db_res_get(base, 0, SU_DEVICE, NULL), NULL, 10),
+		    (int64_t)channel, db_res_get(base, 0, SU_APP, NULL),
+		    (int64_t)from, (int64_t)to, tok, toklen, (int64_t)from,
+		    (int64_t)to, (int64_t)channel, (int64_t)r->tenant_id)) != 0)
+			goto out;
+	}
+	if (idle)
+		error = job_enqueue(r->db, r->tenant_id, "stream.start", *vod,
+		    "{\"playback\":1}");
+out:
+	OPENSSL_cleanse(token, sizeof(token));
+	free(tok);
+	db_res_free(res);
+	if (error == 0)
+		return db_commit(r->db);
+	db_rollback(r->db);
+	return error;
+}
+
 static enum api_err
 stream_url(struct api_req *r)
 {
@@ -799,7 +872,7 @@ stream_url(struct api_req *r)
 	char sid[24];
 	uint64_t id;
 	enum api_err e;
-	int uid, error;
+	int uid, error, vod = 0;
 
 	if ((e = res_id(r, "Id", &id)) != AE_OK ||
 	    (e = res_enum(r, "Type", stream_types)) != AE_OK)
@@ -817,7 +890,7 @@ stream_url(struct api_req *r)
 		if (to <= from)
 			return api_fail(r, AE_END_TIME_MISMATCH,
 			    "The parameter EndTime must be after StartTime.");
-		buf_addf(&extra, "&start=%lld&end=%lld", from, to);
+		vod = 1;
 	}
 	if ((error = db_query(r->db, &res, stream_url_sql, "ii", (int64_t)id,
 	    (int64_t)r->tenant_id)) != 0)
@@ -833,6 +906,17 @@ stream_url(struct api_req *r)
 		    out->name, db_res_get(res, 0, 1, NULL));
 		goto out;
 	}
+	if (vod && strcmp(db_res_get(res, 0, SU_PROTOCOL, NULL), "gb28181") ==
+	    0 && db_res_get(res, 0, SU_CHANNEL, NULL) != NULL) {
+		if (strcmp(db_res_get(res, 0, SU_SPACE_ENABLED, NULL), "1")) {
+			e = api_fail(r, AE_GROUP_STATUS, "The stream's space "
+			    "is halted.");
+			goto out;
+		}
+		if ((error = stream_vod(r, res, from, to, &id)) != 0)
+			goto fail;
+	} else if (vod)
+		buf_addf(&extra, "&start=%lld&end=%lld", from, to);
 	if ((error = stream_auth_key_num(r, api_param(r, "AuthKey"),
 	    &uid)) == ENOSPC) {
 		e = api_fail(r, AE_TOO_MANY_STREAMS, "The account already "

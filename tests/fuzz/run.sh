@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Builds the libFuzzer targets in a copy of the tree and runs each for
-# SECONDS (default 20): tests/fuzz/run.sh [SECONDS]. Exits 1 on a crash.
+# SECONDS (default 15): tests/fuzz/run.sh [SECONDS]. Exits 1 on a crash.
+# A target NAME is tests/fuzz/fuzz_NAME.c with its seeds in corpus_NAME/;
+# FUZZ_TARGETS="media" runs some only.
 #
 # The copy (FUZZ_DIR, default /tmp/vigil-fuzz) is needed because automake
 # refuses a VPATH build of a source tree that is configured in place. The
@@ -9,7 +11,8 @@
 # parser compiled without coverage gives the fuzzer nothing to steer by.
 set -eu
 
-secs=${1:-20}
+secs=${1:-15}
+targets=${FUZZ_TARGETS:-params auth media}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 work=${FUZZ_DIR:-/tmp/vigil-fuzz}
 src=$work/src
@@ -36,8 +39,9 @@ fi
 # A line per target even when nothing was built, so callers count failures.
 fail_build() { # fail_build STEP LOG
 	tail -40 "$2"
-	echo "fuzz_params: FAILED ($1, log $2)"
-	echo "fuzz_auth: FAILED ($1, log $2)"
+	for t in $targets; do
+		echo "fuzz_$t: FAILED ($1, log $2)"
+	done
 	exit 1
 }
 
@@ -53,11 +57,11 @@ if [ ! -f "$build/Makefile" ] || [ "$src/configure" -nt "$build/Makefile" ] ||
 	    fail_build configure "$work/configure.log"
 	echo "$san" >"$build/.san"
 fi
-make -C "$build" -j2 tests/fuzz/fuzz_params tests/fuzz/fuzz_auth \
+make -C "$build" -j2 $(printf 'tests/fuzz/fuzz_%s ' $targets) \
     >"$work/make.log" 2>&1 || fail_build make "$work/make.log"
 
 status=0
-for t in params auth; do
+for t in $targets; do
 	corpus=$work/corpus_$t	# grows across runs; the seeds stay in git
 	log=$work/fuzz_$t.log
 	mkdir -p "$corpus"

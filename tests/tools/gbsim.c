@@ -5,14 +5,22 @@
  *
  * Media files (tests/tools/gbsim-media.sh DIR makes them):
  *   ffmpeg -f lavfi -i testsrc2=size=640x360:rate=25 -t 4 -c:v libx264 \
- *       -g 25 -bf 0 -f h264 x.h264
+ *       -g 25 -bf 0 -f h264 h264.h264
  *   ffmpeg -f lavfi -i testsrc2=size=640x360:rate=25 -t 4 -c:v libx265 \
- *       -x265-params keyint=25:bframes=0:log-level=error -f hevc x.h265
- *   ffmpeg -f lavfi -i sine=f=440:r=8000 -t 4 -c:a pcm_alaw -f alaw x.alaw
+ *       -x265-params keyint=25:bframes=0:log-level=error -f hevc h265.h265
+ *   ffmpeg -f lavfi -i sine=f=440:r=8000 -t 4 -c:a pcm_alaw -f alaw audio.alaw
  *
- * Events, one line each on stdout: registered, register-failed, unregistered,
- * keepalive, catalog, deviceinfo, invite, media-start, media-end, bye,
- * subscribe, notify, alarm, error (see gbsim_sip.c).
+ * Events, one line each on stdout, flushed ([q]: not with --quiet):
+ *   registered <dev>            register-failed <dev> <status|timeout>
+ *   unregistered <dev>          keepalive <dev> [q]
+ *   catalog <dev> <messages>    deviceinfo <dev>    devicestatus <dev>
+ *   invite <dev> <channel> <udp|tcp> <ip>:<port> ssrc=<y=> <play|playback>
+ *   media-start <dev> <channel> media-end <dev> <channel>  bye <dev> <channel>
+ *   subscribe <dev> <CmdType>   unsubscribe <dev> <CmdType>
+ *   notify <dev> MobilePosition [q]   alarm <dev> <message|notify>
+ *   error <dev|media...> <what>
+ * --send-only prints media-start <ip>:<port> ssrc=<n>, then media-end; it
+ * exits 1 if the connection failed.
  */
 #include <sys/epoll.h>
 #include <sys/resource.h>
@@ -56,8 +64,8 @@ static int send_done;
 
 static const char usage[] =
 "usage: gbsim --server IP:PORT --server-id ID --device-id ID --password P\n"
-"             [--sip-transport udp|tcp] [--domain D] [--count N]\n"
-"             [--channels N] [--catalog-split K] [--gb2312]\n"
+"             [--wrong-password] [--sip-transport udp|tcp] [--domain D]\n"
+"             [--count N] [--channels N] [--catalog-split K] [--gb2312]\n"
 "             [--keepalive S] [--stop-keepalive-after S] [--expires S]\n"
 "             [--unregister-after S] [--register-retry S] [--no-unregister]\n"
 "             [--alarm-after S] [--vendor V] [--model M] [--firmware F]\n"
@@ -170,6 +178,8 @@ gbsim_obuf_send(struct gbsim_obuf *o, struct gbsim_fd *f, const void *p,
 	}
 	memcpy(o->b + o->len, p, n);
 	o->len += n;
+	if (f == NULL)
+		return 0;
 	return f->fd == -1 ? EPIPE : gbsim_obuf_flush(o, f);
 }
 
@@ -218,9 +228,10 @@ on_signal(int sig)
 }
 
 static void
-on_send_end(void *arg)
+on_send_end(void *arg, int error)
 {
-	send_done = 1;
+	gbsim_event("media-end");
+	send_done = error ? error : -1;
 }
 
 /* The epoll loop: media and SIP timers, then socket events. */
@@ -238,16 +249,18 @@ gbsim_loop(int sip)
 		now = gbsim_now();
 		if (quit && !stopping) {
 			stopping = 1;
-			stop_by = now + 3;
+			stop_by = now + 5;
 			if (sip)
 				gbsim_sip_stop();
 		}
+		if (send_done > 0)
+			return send_done;
 		if (send_done || (stopping && (!sip || gbsim_sip_done() ||
 		    now > stop_by)) || (sip && gbsim_sip_done()))
 			return 0;
 		next = gbsim_media_tick(now);
-		if (sip && (now = gbsim_sip_tick(now)) < next)
-			next = now;
+		if (sip)
+			next = fmin(next, gbsim_sip_tick(now));
 		n = (int)ceil((next - gbsim_now()) * 1000);
 		n = epoll_pwait(epfd, evs, 64, n < 0 ? 0 : n, &none);
 		for (i = 0; i < n; i++) {
@@ -270,9 +283,9 @@ gbsim_send_only(const struct sockaddr_in *to, int tcp, uint32_t ssrc,
 	if ((error = gbsim_stream_open(&s, to, tcp, ssrc, duration, &port,
 	    on_send_end, NULL)) != 0)
 		return error;
-	gbsim_stream_play(s);
 	gbsim_event("media-start %s:%d ssrc=%u", inet_ntoa(to->sin_addr),
 	    ntohs(to->sin_port), ssrc);
+	gbsim_stream_play(s);
 	return gbsim_loop(0);
 }
 
@@ -281,7 +294,8 @@ enum {
 	O_PASSWORD, O_CHANNELS, O_SPLIT, O_GB2312, O_KEEPALIVE, O_STOPKA,
 	O_EXPIRES, O_UNREG, O_RETRY, O_NOUNREG, O_ALARM, O_VENDOR, O_MODEL,
 	O_FIRMWARE, O_VIDEO, O_AUDIO, O_CODEC, O_FPS, O_LOSS, O_REORDER,
-	O_LOCAL, O_QUIET, O_SENDONLY, O_TO, O_TCP, O_SSRC, O_DURATION, O_DUMP
+	O_LOCAL, O_QUIET, O_SENDONLY, O_TO, O_TCP, O_SSRC, O_DURATION, O_DUMP,
+	O_WRONG
 };
 
 static const struct option longopts[] = {
@@ -292,6 +306,7 @@ static const struct option longopts[] = {
 	{ "device-id",		required_argument,	NULL, O_DEVICE_ID },
 	{ "count",		required_argument,	NULL, O_COUNT },
 	{ "password",		required_argument,	NULL, O_PASSWORD },
+	{ "wrong-password",	no_argument,		NULL, O_WRONG },
 	{ "channels",		required_argument,	NULL, O_CHANNELS },
 	{ "catalog-split",	required_argument,	NULL, O_SPLIT },
 	{ "gb2312",		no_argument,		NULL, O_GB2312 },
@@ -333,7 +348,9 @@ main(int argc, char *argv[])
 	const char *dump = NULL;
 	double duration = 0;
 	uint32_t ssrc = 0;
-	int ch, bad = 0, send_only = 0, tcp = 0, have_server = 0, error;
+	char *pw = NULL;
+	int ch, bad = 0, send_only = 0, tcp = 0, have_server = 0, wrong = 0;
+	int error;
 
 	while ((ch = getopt_long(argc, argv, "", longopts, NULL)) != -1) {
 		switch (ch) {
@@ -356,6 +373,7 @@ main(int argc, char *argv[])
 			break;
 		case O_COUNT:	o->count = atoi(optarg);	break;
 		case O_PASSWORD: o->password = optarg;		break;
+		case O_WRONG:	wrong = 1;			break;
 		case O_CHANNELS: o->channels = atoi(optarg);	break;
 		case O_SPLIT:	o->catalog_split = atoi(optarg); break;
 		case O_GB2312:	o->gb2312 = 1;			break;
@@ -395,6 +413,9 @@ main(int argc, char *argv[])
 			bad = 1;
 		}
 	}
+	/* digest answers that the server must refuse */
+	if (wrong && o->password && asprintf(&pw, "%s-wrong", o->password) > 0)
+		o->password = pw;
 	if (o->domain[0] == '\0')
 		memcpy(o->domain, o->server_id, 10);
 	if (o->fps <= 0 || o->count < 1 || o->channels < 0 ||

@@ -73,8 +73,9 @@ struct gbsim_obuf {
 };
 
 /*
- * Queues n bytes for f's socket and writes what it can; waits for
- * EPOLLOUT while bytes remain. 0, or an errno (the connection is dead).
+ * Queues n bytes for f's socket and writes what it can (nothing if f is
+ * NULL); waits for EPOLLOUT while bytes remain. 0, or an errno (the
+ * connection is dead).
  */
 int	gbsim_obuf_send(struct gbsim_obuf *o, struct gbsim_fd *f,
 	    const void *p, size_t n);
@@ -91,13 +92,14 @@ int	gbsim_media_dump(const char *path);
 /*
  * Opens a sender of PS over RTP to `to` (UDP, or TCP connecting from
  * *local_port, RFC 4571) with SSRC ssrc and sets *local_port. Nothing is
- * sent before gbsim_stream_play(). on_end(arg) runs when duration
- * (seconds, <= 0: forever) has been sent or the connection failed.
+ * sent before gbsim_stream_play(). on_end(arg, error) runs when duration
+ * (seconds, <= 0: forever) has been sent (error 0) or the connection
+ * failed (an errno).
  */
 int	gbsim_stream_open(struct gbsim_stream **sp,
 	    const struct sockaddr_in *to, int tcp, uint32_t ssrc,
 	    double duration, uint16_t *local_port,
-	    void (*on_end)(void *), void *arg);
+	    void (*on_end)(void *, int), void *arg);
 /* Starts sending, in real time. */
 void	gbsim_stream_play(struct gbsim_stream *s);
 /* Stops and frees s; NULL is fine. */

@@ -55,7 +55,7 @@ struct gbsim_stream {
 	uint64_t		 audio_pos;	/* samples sent */
 	uint8_t			 held[2 + 12 + GBSIM_RTP_PAYLOAD];
 	size_t			 held_len;	/* a packet kept back */
-	void			(*on_end)(void *);
+	void			(*on_end)(void *, int);
 	void			*arg;
 };
 
@@ -194,7 +194,8 @@ stream_send_pkt(struct gbsim_stream *s, const uint8_t *p, size_t n)
 {
 	if (s->tcp) {
 		if (s->o.len - s->o.off < TCP_BACKLOG)
-			(void)gbsim_obuf_send(&s->o, &s->f, p, n);
+			(void)gbsim_obuf_send(&s->o, s->connected ? &s->f :
+			    NULL, p, n);
 	} else
 		(void)sendto(s->f.fd, p + 2, n - 2, 0,
 		    (struct sockaddr *)&s->to, sizeof(s->to));
@@ -230,11 +231,11 @@ stream_send(struct gbsim_stream *s, size_t len, uint32_t ts)
 }
 
 static void
-stream_end(struct gbsim_stream *s)
+stream_end(struct gbsim_stream *s, int error)
 {
 	s->playing = 0;
 	if (s->on_end)
-		s->on_end(s->arg);
+		s->on_end(s->arg, error);
 }
 
 /* Sends the frames (and the audio alongside) due by now. */
@@ -246,7 +247,7 @@ stream_tick(struct gbsim_stream *s, double now)
 
 	while (s->playing && s->due <= now) {
 		if (s->duration > 0 && s->frame / fps >= s->duration) {
-			stream_end(s);
+			stream_end(s, 0);
 			return;
 		}
 		if (media_pack(s->au, s->pts0, s->frame, 0, &len) == 0)
@@ -313,14 +314,14 @@ stream_io(struct gbsim_fd *f, uint32_t ev)
 		gbsim_event("error media %s:%d %s", inet_ntoa(s->to.sin_addr),
 		    ntohs(s->to.sin_port), strerror(error));
 		gbsim_fd_close(f);
-		stream_end(s);
+		stream_end(s, error);
 	}
 }
 
 int
 gbsim_stream_open(struct gbsim_stream **sp, const struct sockaddr_in *to,
     int tcp, uint32_t ssrc, double duration, uint16_t *local_port,
-    void (*on_end)(void *), void *arg)
+    void (*on_end)(void *, int), void *arg)
 {
 	struct gbsim_stream *s;
 	struct sockaddr_in sin = { .sin_family = AF_INET };
@@ -349,7 +350,11 @@ gbsim_stream_open(struct gbsim_stream **sp, const struct sockaddr_in *to,
 		free(s);
 		return error;
 	}
-	if ((error = gbsim_fd_add(&s->f, fd, EPOLLIN, stream_io, s)) != 0) {
+	/* an unconnected TCP socket polls as hung up: on the loop at play */
+	if (tcp)
+		s->f.fd = fd;
+	else if ((error = gbsim_fd_add(&s->f, fd, EPOLLIN, stream_io,
+	    s)) != 0) {
 		free(s);
 		return error;
 	}
@@ -363,20 +368,22 @@ gbsim_stream_open(struct gbsim_stream **sp, const struct sockaddr_in *to,
 void
 gbsim_stream_play(struct gbsim_stream *s)
 {
+	int error = 0;
+
 	if (s->playing || s->closed || s->f.fd == -1)
 		return;
-	if (s->tcp && connect(s->f.fd, (struct sockaddr *)&s->to,
-	    sizeof(s->to)) == -1 && errno != EINPROGRESS) {
+	if (s->tcp && ((error = gbsim_fd_add(&s->f, s->f.fd,
+	    EPOLLIN | EPOLLOUT, stream_io, s)) != 0 ||
+	    (connect(s->f.fd, (struct sockaddr *)&s->to,
+	    sizeof(s->to)) == -1 && errno != EINPROGRESS))) {
+		error = error ? error : errno;
 		gbsim_event("error media-connect %s:%d %s",
 		    inet_ntoa(s->to.sin_addr), ntohs(s->to.sin_port),
-		    strerror(errno));
+		    strerror(error));
 		gbsim_fd_close(&s->f);
-		if (s->on_end)
-			s->on_end(s->arg);
+		stream_end(s, error);
 		return;
 	}
-	if (s->tcp)
-		gbsim_fd_mod(&s->f, EPOLLIN | EPOLLOUT);
 	s->playing = 1;
 	s->t0 = s->due = gbsim_now();
 }

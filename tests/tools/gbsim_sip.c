@@ -67,6 +67,7 @@ struct dev {
 	int		 unregistering;
 	double		 first_reg;	/* 0: not registered yet */
 	unsigned	 sn;
+	char		 ka_call_id[33];	/* of the last keepalive */
 	double		 t_register, t_retransmit, t_keepalive, t_unregister,
 			 t_alarm, t_position;
 	struct gbsim_fd	 f;
@@ -81,8 +82,6 @@ struct dev {
 
 static struct dev *devs;
 static const char *transport;
-
-static void dev_register(struct dev *, int, const osip_message_t *);
 
 static void
 rand_hex(char *out, size_t n)
@@ -193,19 +192,23 @@ dev_request(struct dev *d, const char *method, const char *uri,
 	return msg;
 }
 
-/* Sends a MESSAGE with a MANSCDP body to the server, outside dialogs. */
+/*
+ * Sends a MESSAGE with a MANSCDP body to the server, outside dialogs;
+ * its Call-ID goes to call_id if not NULL.
+ */
 static void
-dev_message(struct dev *d, const char *body, int gb)
+dev_message(struct dev *d, const char *body, int gb, char call_id[33])
 {
-	char uri[128], to[160], tag[9], call_id[33];
+	char uri[128], to[160], tag[9], cid[33];
 
 	snprintf(uri, sizeof(uri), "sip:%s@%s", gbsim_opt.server_id,
 	    gbsim_opt.domain);
 	snprintf(to, sizeof(to), "<%s>", uri);
 	rand_hex(tag, sizeof(tag));
-	rand_hex(call_id, sizeof(call_id));
-	free(dev_request(d, "MESSAGE", uri, to, tag, call_id, NULL, body,
-	    gb));
+	rand_hex(cid, sizeof(cid));
+	if (call_id)
+		memcpy(call_id, cid, sizeof(cid));
+	free(dev_request(d, "MESSAGE", uri, to, tag, cid, NULL, body, gb));
 }
 
 /* Answers req; to_tag is added to To if it has none. */
@@ -269,7 +272,7 @@ dev_keepalive(struct dev *d, double now)
 	    "<CmdType>Keepalive</CmdType>\r\n<SN>%u</SN>\r\n"
 	    "<DeviceID>%s</DeviceID>\r\n<Status>OK</Status>\r\n</Notify>\r\n",
 	    "GB2312", ++d->sn, d->id);
-	dev_message(d, body, 0);
+	dev_message(d, body, 0, d->ka_call_id);
 	if (!gbsim_opt.quiet)
 		gbsim_event("keepalive %s", d->id);
 	d->t_keepalive = now + gbsim_opt.keepalive;
@@ -484,7 +487,7 @@ dev_fire_alarm(struct dev *d, double now)
 		free(dev_request(d, "NOTIFY", d->alarm.uri, d->alarm.to,
 		    d->alarm.tag, d->alarm.call_id, hdrs, body, 0));
 	} else
-		dev_message(d, body, 0);
+		dev_message(d, body, 0, NULL);
 	gbsim_event("alarm %s %s", d->id, d->alarm.active ? "notify" :
 	    "message");
 }
@@ -597,7 +600,7 @@ dev_catalog(struct dev *d, const char *sn)
 		}
 		snprintf(body + len, cap - len, "</DeviceList>\r\n"
 		    "</Response>\r\n");
-		dev_message(d, body, gbsim_opt.gb2312);
+		dev_message(d, body, gbsim_opt.gb2312, NULL);
 		msgs++;
 		i += m;
 	} while (i < n);
@@ -618,7 +621,7 @@ dev_device_info(struct dev *d, const char *sn)
 	    "<Channel>%d</Channel>\r\n</Response>\r\n", "GB2312", sn, d->id,
 	    d->id + 14, gbsim_opt.vendor, gbsim_opt.model, gbsim_opt.firmware,
 	    gbsim_opt.channels);
-	dev_message(d, body, 0);
+	dev_message(d, body, 0, NULL);
 	gbsim_event("deviceinfo %s", d->id);
 }
 
@@ -636,7 +639,7 @@ dev_device_status(struct dev *d, const char *sn)
 	    "<Encode>ON</Encode>\r\n<Record>OFF</Record>\r\n"
 	    "<DeviceTime>%s</DeviceTime>\r\n<Alarmstatus Num=\"0\">\r\n"
 	    "</Alarmstatus>\r\n</Response>\r\n", "GB2312", sn, d->id, tm);
-	dev_message(d, body, 0);
+	dev_message(d, body, 0, NULL);
 	gbsim_event("devicestatus %s", d->id);
 }
 
@@ -733,7 +736,7 @@ dev_call(struct dev *d, const osip_message_t *req)
 }
 
 static void
-call_on_end(void *arg)
+call_on_end(void *arg, int error)
 {
 	struct call *c = arg;
 	char body[512];
@@ -745,7 +748,7 @@ call_on_end(void *arg)
 	    "<CmdType>MediaStatus</CmdType>\r\n<SN>%u</SN>\r\n"
 	    "<DeviceID>%s</DeviceID>\r\n<NotifyType>121</NotifyType>\r\n"
 	    "</Notify>\r\n", "GB2312", ++c->d->sn, c->channel);
-	dev_message(c->d, body, 0);
+	dev_message(c->d, body, 0, NULL);
 }
 
 static void
@@ -932,6 +935,19 @@ static const struct dev_method {
 	{ "CANCEL",	dev_on_other },
 };
 
+/* A refused keepalive: the server has forgotten us, register again. */
+static void
+dev_on_refused(struct dev *d, const osip_message_t *resp)
+{
+	if (resp->status_code < 400 || !d->registered || d->unregistering ||
+	    resp->call_id->number == NULL ||
+	    strcmp(resp->call_id->number, d->ka_call_id) != 0)
+		return;
+	d->registered = 0;
+	d->t_keepalive = 0;
+	d->t_register = gbsim_now();
+}
+
 /* Parses and handles one SIP message from the server. */
 static void
 dev_input(struct dev *d, const char *buf, size_t n)
@@ -949,9 +965,11 @@ dev_input(struct dev *d, const char *buf, size_t n)
 	if (MSG_IS_RESPONSE(m)) {
 		if (strcmp(m->cseq->method, "REGISTER") == 0)
 			dev_on_register(d, m);
-		else if (m->status_code >= 300)
+		else if (m->status_code >= 300) {
 			gbsim_event("error %s %s %d", d->id, m->cseq->method,
 			    m->status_code);
+			dev_on_refused(d, m);
+		}
 		goto out;
 	}
 	for (i = 0; i < sizeof(dev_methods) / sizeof(dev_methods[0]); i++)
@@ -984,7 +1002,6 @@ sip_frame(const char *b, size_t n)
 	return hlen + clen <= n ? hlen + clen : 0;
 }
 
-static int dev_open(struct dev *);
 
 static void
 dev_tcp_lost(struct dev *d, const char *why)
@@ -1030,15 +1047,15 @@ dev_io(struct gbsim_fd *f, uint32_t ev)
 		d->rbuf = nb;
 		memcpy(d->rbuf + d->rlen, buf, n);
 		d->rlen += n;
+		d->rbuf[d->rlen] = '\0';
 		while (d->rlen > 0 && f->fd != -1) {
-			/* CRLF pings between messages */
-			m = strspn(d->rbuf, "\r\n") < d->rlen ?
-			    strspn(d->rbuf, "\r\n") : d->rlen;
-			if (m == 0 && (m = sip_frame(d->rbuf, d->rlen)) == 0)
-				break;
-			if (d->rbuf[0] != '\r' && d->rbuf[0] != '\n')
+			/* CRLF pings may come between messages */
+			if ((m = strspn(d->rbuf, "\r\n")) == 0) {
+				if ((m = sip_frame(d->rbuf, d->rlen)) == 0)
+					break;
 				dev_input(d, d->rbuf, m);
-			memmove(d->rbuf, d->rbuf + m, d->rlen - m);
+			}
+			memmove(d->rbuf, d->rbuf + m, d->rlen - m + 1);
 			d->rlen -= m;
 		}
 		return;
@@ -1150,15 +1167,19 @@ void
 gbsim_sip_stop(void)
 {
 	struct dev *d;
+	double now = gbsim_now();
 	int k;
 
 	for (k = 0; k < gbsim_opt.count; k++) {
 		d = &devs[k];
-		if (d->done)
+		if (d->done || d->unregistering)
 			continue;
-		if (d->registered && !gbsim_opt.no_unregister)
-			dev_unregister(d);
-		else
+		if (d->registered && !gbsim_opt.no_unregister) {
+			/* spread over half a second, like the REGISTERs */
+			d->t_keepalive = d->t_register = 0;
+			d->t_unregister = now + 0.001 +
+			    0.5 * k / gbsim_opt.count;
+		} else
 			dev_finish(d);
 	}
 }
