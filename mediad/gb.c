@@ -218,18 +218,16 @@ out:
 static void
 gb_meter(struct gb_stream *gs)
 {
-	const struct rtp_stats *st;
+	struct rtp_stats st;
 	struct usage_entry *u;
 
-	if (gs->rtp == NULL)
-		return;
-	st = rtp_recv_stats(gs->rtp);
-	if (st->bytes == gs->bytes_metered ||
+	gbrecv_stats(gs, &st);
+	if (st.bytes == gs->bytes_metered ||
 	    (u = usage_get(gs->md, gs->stream_id, gs->tenant_id)) == NULL)
 		return;
 	u->own_bytes_in = 1;
-	u->bytes_in += st->bytes - gs->bytes_metered;
-	gs->bytes_metered = st->bytes;
+	u->bytes_in += st.bytes - gs->bytes_metered;
+	gs->bytes_metered = st.bytes;
 }
 
 static void
@@ -248,10 +246,9 @@ gb_close(struct gb_stream *gs, const char *why, int retry)
 {
 	struct mediad *md = gs->md;
 	struct gb_stream **pp;
-	struct rtp_stats st = { 0 };
+	struct rtp_stats st;
 
-	if (gs->rtp != NULL)
-		st = *rtp_recv_stats(gs->rtp);
+	gbrecv_stats(gs, &st);
 	gb_meter(gs);
 	log_info("gb stream %llu closed (%s): packets %llu lost %llu"
 	    " reordered %llu bytes %llu", (unsigned long long)gs->stream_id,
