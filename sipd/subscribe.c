@@ -371,7 +371,7 @@ subscribe_db_alarm(struct sipd *sd, struct gb_dev *dev,
 	if (db_res_rows(res) > 0 && db_res_get(res, 0, 0, NULL) != NULL)
 		stream = strtoull(db_res_get(res, 0, 0, NULL), NULL, 10);
 	if ((error = db_exec(sd->db, NULL, subscribe_alarm_insert_sql,
-	    "iisssssss", (int64_t)dev->tenant_id, (int64_t)dev->id, a->gb_id,
+	    "iissssssss", (int64_t)dev->tenant_id, (int64_t)dev->id, a->gb_id,
 	    a->priority, a->method, a->type, a->time, a->description,
 	    a->longitude, a->latitude)) != 0 ||
 	    (error = outbox_add_json(sd->db, dev->group_id, "alarm", dev->id,
