@@ -68,26 +68,6 @@ catalog_is_channel(const char *id)
 	return 1;
 }
 
-/* Copies at most max characters of UTF-8 s (whole characters) to out. */
-static void
-catalog_chars(char *out, size_t outsz, const char *s, size_t max)
-{
-	size_t i = 0, chars = 0;
-
-	while (s[i] != '\0' && chars < max) {
-		size_t k = 1;
-
-		while ((s[i + k] & 0xc0) == 0x80)
-			k++;
-		if (i + k >= outsz)
-			break;
-		i += k;
-		chars++;
-	}
-	memcpy(out, s, i);
-	out[i] = '\0';
-}
-
 void
 catalog_clear(struct mans_dev *m)
 {
@@ -142,7 +122,7 @@ catalog_add(struct mans_dev *m, const struct manscdp_node *it)
 	memset(c, 0, sizeof(*c));
 	memcpy(c->id, idbuf, sizeof(c->id));
 	c->channel = catalog_is_channel(c->id);
-	catalog_chars(buf, sizeof(buf), name ? name : "", CATALOG_NAME_MAX);
+	manscdp_chars(buf, sizeof(buf), name ? name : "", CATALOG_NAME_MAX);
 	if ((c->name = strdup(buf)) == NULL)
 		return ENOMEM;
 	if (manscdp_coord_ok(lon, 180) && manscdp_coord_ok(lat, 90)) {
@@ -268,7 +248,7 @@ catalog_device_info(struct sipd *sd, struct gb_dev *dev,
 	for (size_t i = 0; i < 3; i++) {
 		const char *s = manscdp_text(root, fields[i]);
 
-		catalog_chars(v[i], sizeof(v[i]), s ? s : "",
+		manscdp_chars(v[i], sizeof(v[i]), s ? s : "",
 		    CATALOG_INFO_MAX);
 	}
 	info.vendor = v[0];

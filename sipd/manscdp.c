@@ -16,7 +16,7 @@
 struct manscdp_node {
 	const char		*name;
 	const char		*text;		/* trimmed, never NULL */
-	const char		*attrs;		/* "name\0value\0" nattrs times */
+	const char		*attrs;		/* nattrs "name\0value\0" */
 	unsigned		 nattrs;
 	struct manscdp_node	*child, *last, *next;
 };
@@ -824,6 +824,25 @@ manscdp_time(const char *in, char out[20])
 	    atoi(out + 17) > 60 || atoi(out) < 1970)
 		return 0;
 	return 1;
+}
+
+void
+manscdp_chars(char *out, size_t outsz, const char *s, size_t max)
+{
+	size_t i = 0, chars = 0;
+
+	while (s[i] != '\0' && chars < max) {
+		size_t k = 1;
+
+		while ((s[i + k] & 0xc0) == 0x80)
+			k++;
+		if (i + k >= outsz)
+			break;
+		i += k;
+		chars++;
+	}
+	memcpy(out, s, i);
+	out[i] = '\0';
 }
 
 int

@@ -55,7 +55,7 @@ const char	*manscdp_attr(const struct manscdp_node *n, const char *name);
 /* One Item of a Catalog response. */
 struct catalog_item {
 	char		 id[65];	/* DeviceID, as sent (at most 64) */
-	int		 channel;	/* a video channel (see catalog_is_channel) */
+	int		 channel;	/* see catalog_is_channel */
 	char		*name;		/* owned, at most 128 characters */
 	char		 longitude[33];
 	char		 latitude[33];
@@ -150,6 +150,12 @@ int		 manscdp_belongs(struct sipd *sd, struct gb_dev *dev,
 		    const char *gb_id);
 /* Checks "YYYY-MM-DDTHH:MM:SS[.fff]" and writes "YYYY-MM-DD HH:MM:SS". */
 int		 manscdp_time(const char *in, char out[20]);
+/*
+ * Copies at most max characters of UTF-8 s to out (outsz bytes), whole
+ * characters only: columns are sized in characters.
+ */
+void		 manscdp_chars(char *out, size_t outsz, const char *s,
+		    size_t max);
 /* A decimal number within [-lim, lim] ("" and non-numbers are not). */
 int		 manscdp_coord_ok(const char *s, double lim);
 

@@ -155,28 +155,16 @@ subscribe_tick(struct sipd *sd, struct mans_dev *m, int64_t now)
 	subscribe_update(sd, m, &m->sub_alarm, SUB_ALARM, now, 0);
 }
 
-/* Text of path under n cut to max characters, or "". */
+/* Text of path under n cut to max characters (buf: 4 bytes each), or "". */
 static const char *
 subscribe_field(const struct manscdp_node *n, const char *path, char *buf,
-    size_t sz)
+    size_t sz, size_t max)
 {
 	const char *s = manscdp_text(n, path);
-	size_t i = 0;
 
 	if (s == NULL)
 		return "";
-	/* whole UTF-8 characters only */
-	while (s[i] != '\0') {
-		size_t k = 1;
-
-		while ((s[i + k] & 0xc0) == 0x80)
-			k++;
-		if (i + k >= sz)
-			break;
-		i += k;
-	}
-	memcpy(buf, s, i);
-	buf[i] = '\0';
+	manscdp_chars(buf, sz, s, max);
 	return buf;
 }
 
@@ -252,8 +240,9 @@ int
 subscribe_alarm(struct sipd *sd, struct gb_dev *dev,
     const struct manscdp_node *root)
 {
-	char pri[9], method[9], type[9], desc[SUBSCRIBE_DESC_MAX * 4 + 1];
-	char when[20], rawtime[33], body[sizeof(subscribe_alarm_ok_fmt) + 64];
+	char pri[33], method[33], type[33], desc[SUBSCRIBE_DESC_MAX * 4 + 1];
+	char when[20], rawtime[33 * 4];
+	char body[sizeof(subscribe_alarm_ok_fmt) + 64];
 	const char *lon = manscdp_text(root, "Longitude");
 	const char *lat = manscdp_text(root, "Latitude");
 	const char *sn = manscdp_text(root, "SN");
@@ -268,18 +257,21 @@ subscribe_alarm(struct sipd *sd, struct gb_dev *dev,
 		return 200;
 	}
 	a.gb_id = manscdp_text(root, "DeviceID");
-	a.priority = subscribe_field(root, "AlarmPriority", pri, sizeof(pri));
+	a.priority = subscribe_field(root, "AlarmPriority", pri, sizeof(pri),
+	    8);
 	a.method = subscribe_field(root, "AlarmMethod", method,
-	    sizeof(method));
+	    sizeof(method), 8);
 	/* 2016 puts the type in Info, some devices beside the others */
-	a.type = subscribe_field(root, "Info/AlarmType", type, sizeof(type));
+	a.type = subscribe_field(root, "Info/AlarmType", type, sizeof(type),
+	    8);
 	if (*a.type == '\0')
-		a.type = subscribe_field(root, "AlarmType", type, sizeof(type));
+		a.type = subscribe_field(root, "AlarmType", type, sizeof(type),
+		    8);
 	a.time_raw = subscribe_field(root, "AlarmTime", rawtime,
-	    sizeof(rawtime));
+	    sizeof(rawtime), 32);
 	a.time = manscdp_time(a.time_raw, when) ? when : NULL;
 	a.description = subscribe_field(root, "AlarmDescription", desc,
-	    sizeof(desc));
+	    sizeof(desc), SUBSCRIBE_DESC_MAX);
 	a.longitude = manscdp_coord_ok(lon, 180) ? lon : "";
 	a.latitude = manscdp_coord_ok(lat, 90) ? lat : "";
 	if ((error = manscdp_ops->alarm(sd, dev, &a)) != 0)

@@ -201,8 +201,9 @@ test_catalog(struct sipd *sd, struct gb_dev *nvr)
 	for (int i = 0; i < 4; i++) {
 		T_OK(handle(sd, nvr, parts[i], NULL, NULL) == 200, "part %d",
 		    i + 1);
-		expect(sd->db, "SELECT COUNT(*) FROM channels WHERE device_id = "
-		    T_NVR " AND tenant_id = " T_TENANT, i < 3 ? "0" : "8");
+		expect(sd->db, "SELECT COUNT(*) FROM channels WHERE"
+		    " device_id = " T_NVR " AND tenant_id = " T_TENANT,
+		    i < 3 ? "0" : "8");
 	}
 	check_streams(sd->db, 8);
 	expect(sd->db, "SELECT name FROM channels WHERE gb_id ="

@@ -107,8 +107,10 @@ fuzz_position(struct sipd *sd, struct gb_dev *dev,
 static int
 fuzz_alarm(struct sipd *sd, struct gb_dev *dev, const struct manscdp_alarm *a)
 {
-	CHECK(strlen(a->priority) <= 8 && strlen(a->method) <= 8 &&
-	    strlen(a->type) <= 8);
+	fuzz_utf8(a->priority, 8);
+	fuzz_utf8(a->method, 8);
+	fuzz_utf8(a->type, 8);
+	fuzz_utf8(a->time_raw, 32);
 	fuzz_utf8(a->description, 1024);
 	CHECK(a->time == NULL || strlen(a->time) == 19);
 	return 0;

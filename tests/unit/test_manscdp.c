@@ -58,6 +58,7 @@ static size_t applied_n;
 static int applies, infos, positions, alarms;
 static char info_s[3][128];
 static char pos_s[4][64], alarm_s[6][64];
+static size_t alarm_desc_chars;
 static int64_t now_ms = 1000000;
 
 static int
@@ -117,6 +118,9 @@ t_alarm(struct sipd *sd, struct gb_dev *dev, const struct manscdp_alarm *a)
 	snprintf(alarm_s[2], sizeof(alarm_s[2]), "%s", a->time ? a->time : "-");
 	snprintf(alarm_s[3], sizeof(alarm_s[3]), "%s", a->time_raw);
 	snprintf(alarm_s[4], sizeof(alarm_s[4]), "%s", a->description);
+	alarm_desc_chars = 0;
+	for (const char *p = a->description; *p != '\0'; p++)
+		alarm_desc_chars += (*p & 0xc0) != 0x80;
 	snprintf(alarm_s[5], sizeof(alarm_s[5]), "%s/%s", a->longitude,
 	    a->latitude);
 	return 0;
@@ -429,15 +433,15 @@ test_syntax(void)
 		size_t n = 0;
 
 		for (int i = 0; i < MANSCDP_DEPTH_MAX; i++)
-			n += (size_t)snprintf(deep + n, sizeof(deep) - n, "<e>");
+			n += (size_t)snprintf(deep + n, 512 - n, "<e>");
 		for (int i = 0; i < MANSCDP_DEPTH_MAX; i++)
-			n += (size_t)snprintf(deep + n, sizeof(deep) - n, "</e>");
+			n += (size_t)snprintf(deep + n, 512 - n, "</e>");
 		T_OK(parse_str(deep) == 0, "depth %d", MANSCDP_DEPTH_MAX);
 		n = 0;
 		for (int i = 0; i <= MANSCDP_DEPTH_MAX; i++)
-			n += (size_t)snprintf(deep + n, sizeof(deep) - n, "<e>");
+			n += (size_t)snprintf(deep + n, 512 - n, "<e>");
 		for (int i = 0; i <= MANSCDP_DEPTH_MAX; i++)
-			n += (size_t)snprintf(deep + n, sizeof(deep) - n, "</e>");
+			n += (size_t)snprintf(deep + n, 512 - n, "</e>");
 		T_OK(parse_str(deep) == EBADMSG, "depth %d refused",
 		    MANSCDP_DEPTH_MAX + 1);
 
@@ -541,6 +545,28 @@ test_dispatch(void)
 	    "<SN>3</SN><DeviceID>34020000001320000002</DeviceID>"
 	    "<Result>OK</Result></Response>") == 200, "bare response");
 	T_OK(alarms == 1, "no alarm in a bare response");
+	{
+		/* a description longer than the column: cut to 1024
+		 * characters (3 bytes each here), whole ones */
+		char body[8192];
+		int n = snprintf(body, sizeof(body), "<Notify><CmdType>Alarm"
+		    "</CmdType><SN>4</SN><DeviceID>34020000001320000002"
+		    "</DeviceID><AlarmPriority>123456789</AlarmPriority>"
+		    "<AlarmTime>x</AlarmTime><AlarmDescription>");
+
+		for (int i = 0; i < 1500; i++)
+			n += snprintf(body + n, sizeof(body) - (size_t)n,
+			    "\xe4\xb8\xad");
+		snprintf(body + n, sizeof(body) - (size_t)n,
+		    "</AlarmDescription></Notify>");
+		T_OK(handle_str(dev, body) == 200, "long alarm");
+		T_OK(alarms == 2, "stored");
+		T_OK(alarm_desc_chars == 1024, "%zu characters",
+		    alarm_desc_chars);
+		T_STREQ(alarm_s[1], "12345678//");
+		T_STREQ(alarm_s[2], "-");
+		T_STREQ(alarm_s[3], "x");
+	}
 
 	/* not handled: answered 200 */
 	T_OK(handle_file(dev, "hik_nvr_recordinfo.xml") == 200, "RecordInfo");
