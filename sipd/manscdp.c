@@ -183,29 +183,32 @@ manscdp_from_gb(const char *in, size_t n, char **outp, size_t *outlen)
 }
 
 /*
- * Decides how to read the body: declared GB text is converted, except
- * when it is valid UTF-8 with non-ASCII text (devices that declare GB2312
- * and send UTF-8 exist; GB text that happens to be valid UTF-8 throughout
- * is vanishingly rare); undeclared or UTF-8 bodies that are not valid
- * UTF-8 are GB18030.
+ * Decides how to read the body. A declared GB2312, GBK or GB18030 body is
+ * converted from GB18030, unless it is plain ASCII, or it does not convert
+ * and is valid UTF-8 (devices that declare GB2312 and send UTF-8 exist).
+ * Any other body is read as UTF-8 when it is valid UTF-8, as GB18030 when
+ * not (devices that send GB2312 without saying so exist too).
  */
 static int
 manscdp_decode(const char *body, size_t len, char **copy, size_t *clen,
     const char **charset)
 {
 	char enc[32];
-	int scan = manscdp_utf8_scan(body, len);
+	int scan = manscdp_utf8_scan(body, len), error;
 
 	*copy = NULL;
 	*charset = "UTF-8";
 	manscdp_declared(body, len, enc, sizeof(enc));
-	if (scan >= 0) {
-		if (scan == 1 && manscdp_is_gb(enc))
-			log_debug("manscdp: declared %s, read as UTF-8", enc);
+	if (scan == 0 || (scan == 1 && !manscdp_is_gb(enc)))
+		return 0;
+	error = manscdp_from_gb(body, len, copy, clen);
+	if (error == EBADMSG && scan == 1) {
+		log_debug("manscdp: declared %s, read as UTF-8", enc);
 		return 0;
 	}
-	*charset = "GB18030";
-	return manscdp_from_gb(body, len, copy, clen);
+	if (error == 0)
+		*charset = "GB18030";
+	return error;
 }
 
 /* --- the tree --- */

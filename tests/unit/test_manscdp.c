@@ -418,7 +418,15 @@ test_syntax(void)
 	}
 	T_OK(parse_str("<?xml version=\"1.0\" encoding=\"UTF-8\"?>"
 	    "<a>\xd6\xd0</a>") == 0, "GB declared UTF-8");
-	/* UTF-8 declared GB2312 stays UTF-8 */
+	/* declared GB2312, valid as both: the declaration wins */
+	T_OK(manscdp_parse(&d, "<?xml version=\"1.0\" encoding=\"GB2312\"?>"
+	    "<a>\xc4\xa1</a>", 48) == 0, "GB declared, UTF-8 too");
+	if (d != NULL) {
+		T_STREQ(manscdp_charset(d), "GB18030");
+		T_STREQ(manscdp_text(manscdp_root(d), NULL), "\xe6\x91\xb9");
+		manscdp_free(d);
+	}
+	/* UTF-8 declared GB2312 that is not GB: read as UTF-8 */
 	T_OK(manscdp_parse(&d, "<?xml version=\"1.0\" encoding=\"GB2312\"?>"
 	    "<a>\xe4\xb8\xad</a>", 49) == 0, "UTF-8 declared GB");
 	if (d != NULL) {
