@@ -38,14 +38,15 @@ function gbsim(args) {
   return p;
 }
 
-async function world() {
+async function world(o = {}) {
   const t = await F.tenant();
   const c = L.client(t.key);
   const ok = (a, p) => c.request(a, p, { method: 'POST' });
   const g = await ok('CreateGroup', { Name: 'gb', Region: 'cn-shanghai', InProtocol: 'gb28181', OutProtocol: 'flv,hls,rtmp' });
   const gbId = '3402000000132' + digits(7);
   const password = 'pw-' + digits(6);
-  const d = await ok('CreateDevice', { GroupId: g.Id, Name: 'cam', Type: 'ipc', GbId: gbId, Username: gbId, Password: password });
+  const d = await ok('CreateDevice', { GroupId: g.Id, Name: 'cam', Type: 'ipc', GbId: gbId, Username: gbId, Password: password,
+    AutoStart: o.autoStart ? 'true' : 'false' });
   return { t, ok, g, dev: { id: d.Id, gbId, password } };
 }
 
@@ -158,5 +159,26 @@ test('sipd restarts: registrations are loaded back and keepalives answered', asy
     // the loaded registration serves a catalog job
     L.sql(`INSERT INTO jobs (tenant_id, kind, target, payload) VALUES (${w.t.tenantId}, 'device.catalog', ${w.dev.id}, '{}')`);
     assert.ok(await L.waitFor(() => L.sql(`SELECT state FROM jobs WHERE kind = 'device.catalog' AND target = ${w.dev.id}`).trim() === 'done' || null, 5000, 100));
+  } finally { await sim.stop(); }
+});
+
+test('AutoStart: a new registration wants the streams started and queues their start', async () => {
+  const w = await world({ autoStart: true });
+  const args = ['--server-id', w.g.GbId, '--device-id', w.dev.gbId, '--password', w.dev.password,
+    '--keepalive', '1', '--channels', '1'];
+  let sim = gbsim(args);
+  let sid;
+  try {
+    assert.ok(await sim.wait(/^registered /));
+    // the first registration comes before the catalog makes the stream
+    sid = await L.waitFor(() => L.sql(`SELECT s.id FROM streams s JOIN channels c ON c.stream_id = s.id WHERE c.device_id = ${w.dev.id}`).trim() || null, 10000, 100);
+    assert.ok(sid, 'stream');
+  } finally { await sim.stop(); }
+  assert.ok(await L.waitFor(() => L.sql(`SELECT status FROM devices WHERE id = ${w.dev.id}`).trim() === 'off' || null, 5000, 100), 'off');
+  sim = gbsim(args);
+  try {
+    assert.ok(await sim.wait(/^registered /));
+    assert.ok(await L.waitFor(() => L.sql(`SELECT COUNT(*) FROM jobs WHERE kind = 'stream.start' AND target = ${sid}`).trim() === '1' || null, 5000, 100), 'one stream.start');
+    assert.equal(L.sql(`SELECT desired FROM streams WHERE id = ${sid}`).trim(), 'started');
   } finally { await sim.stop(); }
 });
