@@ -31,6 +31,13 @@ int
 outbox_add(struct db *db, uint64_t group, const char *event, uint64_t device,
     uint64_t stream, const char *status)
 {
+	return outbox_add_json(db, group, event, device, stream, status, NULL);
+}
+
+int
+outbox_add_json(struct db *db, uint64_t group, const char *event,
+    uint64_t device, uint64_t stream, const char *status, json_object *extra)
+{
 	char now[VTIME_LEN], event_id[37];
 	json_object *o;
 	int error;
@@ -46,6 +53,13 @@ outbox_add(struct db *db, uint64_t group, const char *event, uint64_t device,
 	json_object_object_add(o, "Status", json_object_new_string(status));
 	json_object_object_add(o, "Time", json_object_new_string(now));
 	json_object_object_add(o, "EventId", json_object_new_string(event_id));
+	if (extra != NULL) {
+		json_object_object_foreach(extra, key, val) {
+			if (!json_object_object_get_ex(o, key, NULL))
+				json_object_object_add(o, key,
+				    json_object_get(val));
+		}
+	}
 	error = db_exec(db, NULL, outbox_insert_sql, "isi",
 	    (int64_t)(stream ? stream : device),
 	    json_object_to_json_string_ext(o, JSON_C_TO_STRING_PLAIN |

@@ -9,6 +9,7 @@
 #include <stdint.h>
 
 struct db;
+struct json_object;
 
 /*
  * Queues event ("stream.on", "device.off", ...) about resource (a stream or
@@ -17,5 +18,13 @@ struct db;
  */
 int	outbox_add(struct db *db, uint64_t group, const char *event,
 	    uint64_t device, uint64_t stream, const char *status);
+/*
+ * As outbox_add, with the members of the JSON object extra (may be NULL;
+ * the caller keeps it) added to the event ("Alarm": {...}). A member named
+ * like one of the event's own fields is left out.
+ */
+int	outbox_add_json(struct db *db, uint64_t group, const char *event,
+	    uint64_t device, uint64_t stream, const char *status,
+	    struct json_object *extra);
 
 #endif

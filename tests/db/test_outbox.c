@@ -148,10 +148,44 @@ test_add(struct db *db)
 	db_rollback(db);
 	T_OK(count(db, TEST_SPACE_CB) == 2, "rollback leaves no row");
 
+	/* extra members: merged, and none replaces the event's own */
+	{
+		json_object *extra = json_object_new_object(), *al, *o, *v;
+		struct db_res *res;
+
+		al = json_object_new_object();
+		json_object_object_add(al, "Priority",
+		    json_object_new_string("4"));
+		json_object_object_add(extra, "Alarm", al);
+		json_object_object_add(extra, "Event",
+		    json_object_new_string("forged"));
+		T_OK(outbox_add_json(db, 9000000000000001ULL, "alarm",
+		    2234567890123456ULL, 1234567890123456ULL, "", extra) == 0,
+		    "add with extra");
+		json_object_put(extra);
+		if (db_query(db, &res, "SELECT body FROM outbox WHERE group_id"
+		    " = " TEST_SPACE_CB " ORDER BY id DESC LIMIT 1", "") == 0 &&
+		    db_res_rows(res) == 1) {
+			o = json_tokener_parse(db_res_get(res, 0, 0, NULL));
+			T_STREQ(field(o, "Event"), "alarm");
+			T_STREQ(field(o, "DeviceId"), "2234567890123456");
+			T_STREQ(field(o, "StreamId"), "1234567890123456");
+			T_OK(json_object_object_get_ex(o, "Alarm", &al) &&
+			    json_object_object_get_ex(al, "Priority", &v) &&
+			    strcmp(json_object_get_string(v), "4") == 0,
+			    "Alarm.Priority");
+			T_OK(json_object_object_length(o) == 8, "8 fields");
+			json_object_put(o);
+			db_res_free(res);
+		} else
+			T_OK(0, "row with extra");
+		T_OK(count(db, TEST_SPACE_CB) == 3, "three rows");
+	}
+
 	/* the URL is the one at the time of the event */
 	T_OK(db_exec(db, NULL, "UPDATE spaces SET callback = 'http://other/'"
 	    " WHERE id = " TEST_SPACE_CB, "") == 0, "change Callback");
-	T_OK(count_url(db, TEST_CALLBACK) == 2, "queued rows keep their URL");
+	T_OK(count_url(db, TEST_CALLBACK) == 3, "queued rows keep their URL");
 	cleanup(db);
 }
 

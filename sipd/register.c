@@ -1,0 +1,558 @@
+/*
+ * REGISTER: digest authentication (MD5, realm = the space's domain, our
+ * stateless nonces) against the device's GbId or Username and its sealed
+ * password, lockout after repeated failures, the registration recorded
+ * (gb_registrations, status on + device.on) and kept in memory. A new
+ * registration is queried (catalog, subscriptions) and AutoStarted.
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "common/conf.h"
+#include "common/db.h"
+#include "common/job.h"
+#include "common/log.h"
+#include "common/outbox.h"
+#include "common/vault.h"
+#include "digest.h"
+#include "sip.h"
+#include "sipmsg.h"
+
+/* The device, its credentials and what may refuse it. */
+static const char register_dev_sql[] =
+    "SELECT " DEV_COLS ", d.username, d.password_enc, d.enabled, d.status,"
+    " s.enabled, t.status"
+    " FROM spaces s JOIN devices d ON d.group_id = s.id"
+    " AND d.tenant_id = s.tenant_id"
+    " JOIN tenants t ON t.id = s.tenant_id"
+    " WHERE s.gb_id = ? AND d.gb_id = ? AND s.in_protocol = 'gb28181'";
+enum { RC_USER = DEV_NCOLS, RC_PASS, RC_ENABLED, RC_STATUS, RC_SPACE_ON,
+    RC_TENANT };
+
+static const char register_fail_lock_sql[] =
+    "SELECT status, auth_failures, auth_fail_first IS NOT NULL AND"
+    " auth_fail_first > UTC_TIMESTAMP(3) - INTERVAL ? SECOND"
+    " FROM devices WHERE id = ? AND tenant_id = ? FOR UPDATE";
+static const char register_fail_sql[] =
+    "UPDATE devices SET auth_failures = ?,"
+    " auth_fail_first = IF(?, auth_fail_first, UTC_TIMESTAMP(3)),"
+    " status = IF(?, 'failed', status) WHERE id = ? AND tenant_id = ?";
+static const char register_unreg_sql[] =
+    "DELETE FROM gb_registrations WHERE device_id = ?";
+
+static const char register_upsert_sql[] =
+    "INSERT INTO gb_registrations (device_id, tenant_id, group_id,"
+    " transport, contact_ip, contact_port, expires_at, keepalive_at, owner)"
+    " VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3) + INTERVAL ? SECOND,"
+    " UTC_TIMESTAMP(3), ?)"
+    " ON DUPLICATE KEY UPDATE transport = VALUES(transport),"
+    " contact_ip = VALUES(contact_ip), contact_port = VALUES(contact_port),"
+    " expires_at = VALUES(expires_at), keepalive_at = VALUES(keepalive_at),"
+    " owner = VALUES(owner),"
+    " registered_at = IF(?, UTC_TIMESTAMP(3), registered_at)";
+static const char register_lock_sql[] =
+    "SELECT status FROM devices WHERE id = ? AND tenant_id = ? FOR UPDATE";
+static const char register_on_sql[] =
+    "UPDATE devices SET status = 'on', auth_failures = 0,"
+    " auth_fail_first = NULL WHERE id = ? AND tenant_id = ?";
+static const char register_reset_sql[] =
+    "UPDATE devices SET auth_failures = 0, auth_fail_first = NULL"
+    " WHERE id = ? AND tenant_id = ? AND auth_failures <> 0";
+
+/* AutoStart: each enabled stream wanted started, with a job unless one
+ * is already pending or running. */
+static const char register_streams_sql[] =
+    "SELECT id FROM streams WHERE device_id = ? AND tenant_id = ?"
+    " AND enabled = 1 FOR UPDATE";
+static const char register_want_sql[] =
+    "UPDATE streams SET desired = 'started' WHERE id = ? AND tenant_id = ?";
+static const char register_job_sql[] =
+    "SELECT 1 FROM jobs WHERE target = ? AND kind = 'stream.start'"
+    " AND state IN ('pending', 'running') LIMIT 1";
+
+/* One REGISTER being handled. */
+struct reg {
+	struct sipd		*sd;
+	osip_transaction_t	*tr;
+	osip_message_t		*req;
+	const struct sip_peer	*peer;
+	char			 space[GB_ID_LEN + 1];
+	char			 device[GB_ID_LEN + 1];
+	char			 from[INET_ADDRSTRLEN + 8];
+	struct db_res		*row;
+};
+
+static void
+register_reply(struct reg *g, int code, const char *headers)
+{
+	sip_respond(g->sd, g->tr, code, headers, NULL, NULL, 0);
+}
+
+static void
+register_refuse(struct reg *g, const char *why)
+{
+	log_warnx("REGISTER %s/%s from %s: %s: 403", g->space, g->device,
+	    g->from, why);
+	register_reply(g, 403, NULL);
+}
+
+static void
+register_challenge(struct reg *g, int stale)
+{
+	struct sip_ctx *c = sip_ctx(g->sd);
+	char nonce[DIGEST_NONCE_LEN], subject[64], h[256];
+
+	snprintf(subject, sizeof(subject), "%s:%s", g->space, g->device);
+	digest_nonce_make(nonce, c->nonce_key, sizeof(c->nonce_key), subject,
+	    c->now);
+	snprintf(h, sizeof(h), "WWW-Authenticate: Digest realm=\"%s\","
+	    " nonce=\"%s\", algorithm=MD5, qop=\"auth\"%s\r\n",
+	    g->sd->conf->gb_domain, nonce, stale ? ", stale=TRUE" : "");
+	register_reply(g, 401, h);
+}
+
+/* Ends a registration in memory and the database (status off). */
+static void
+register_drop(struct reg *g, const char *why)
+{
+	struct sip_ctx *c = sip_ctx(g->sd);
+	struct sip_dev *d = dev_find(c, g->space, g->device);
+
+	if (d == NULL && (d = dev_from_row(g->row, 0, 0)) != NULL &&
+	    dev_add(c, d) != 0) {
+		dev_free(d);
+		return;
+	}
+	if (d != NULL)
+		dev_offline(g->sd, d, why);
+}
+
+/* A wrong response: one more failure in the window; lock at the limit. */
+static void
+register_failed(struct reg *g, const char *why)
+{
+	struct sipd *sd = g->sd;
+	const struct vigil_conf *cf = sd->conf;
+	int64_t id = strtoll(db_res_get(g->row, 0, 0, NULL), NULL, 10);
+	int64_t tenant = strtoll(db_res_get(g->row, 0, 1, NULL), NULL, 10);
+	uint64_t group = strtoull(db_res_get(g->row, 0, 2, NULL), NULL, 10);
+	struct db_res *r = NULL;
+	int error, n = 0, within, lock = 0;
+
+	if ((error = db_begin(sd->db)) != 0 ||
+	    (error = db_query(sd->db, &r, register_fail_lock_sql, "iii",
+	    (int64_t)cf->lock_window, id, tenant)) != 0 ||
+	    db_res_rows(r) == 0)
+		goto out;
+	if (strcmp(db_res_get(r, 0, 0, NULL), "failed") == 0)
+		goto out;
+	within = strcmp(db_res_get(r, 0, 2, NULL), "1") == 0;
+	n = within ? atoi(db_res_get(r, 0, 1, NULL)) + 1 : 1;
+	lock = n >= cf->lock_failures;
+	if ((error = db_exec(sd->db, NULL, register_fail_sql, "iiiii",
+	    (int64_t)n, (int64_t)within, (int64_t)lock, id, tenant)) != 0 ||
+	    (lock && ((error = outbox_add(sd->db, group, "device.failed",
+	    (uint64_t)id, 0, "failed")) != 0 ||
+	    (error = db_exec(sd->db, NULL, register_unreg_sql, "i",
+	    id)) != 0)))
+		goto out;
+	error = db_commit(sd->db);
+out:
+	if (error)
+		db_rollback(sd->db);
+	db_res_free(r);
+	if (error == 0 && n > 0) {
+		log_warnx("REGISTER %s/%s from %s: %s (failure %d of %d)%s",
+		    g->space, g->device, g->from, why, n, cf->lock_failures,
+		    lock ? ": device locked" : "");
+		if (lock) {
+			struct sip_dev *d = dev_find(sip_ctx(sd), g->space,
+			    g->device);
+
+			if (d != NULL) {
+				manscdp_forget(sd, &d->dev);
+				dev_del(sip_ctx(sd), d);
+				dev_free(d);
+			}
+		}
+	} else if (error)
+		log_warnx("REGISTER %s/%s: cannot count a failure: %s",
+		    g->space, g->device, strerror(error));
+	register_reply(g, 403, NULL);
+}
+
+/*
+ * Checks the Authorization against the password: 0 (good), EACCES (a
+ * wrong response: counted), ESTALE (good but an old or foreign nonce).
+ */
+static int
+register_check(struct reg *g, const osip_authorization_t *a,
+    const char **why)
+{
+	struct sip_ctx *c = sip_ctx(g->sd);
+	char user[130], realm[64], nonce[128], uri[256], resp[64], algo[16];
+	char cnonce[128], nc[16], qop[16], want[DIGEST_HEX_LEN];
+	char subject[64], aad[24];
+	const char *enc;
+	char *pw = NULL;
+	size_t enclen;
+	int error;
+
+	digest_unquote(user, sizeof(user), a->username);
+	digest_unquote(realm, sizeof(realm), a->realm);
+	digest_unquote(nonce, sizeof(nonce), a->nonce);
+	digest_unquote(uri, sizeof(uri), a->uri);
+	digest_unquote(resp, sizeof(resp), a->response);
+	digest_unquote(algo, sizeof(algo), a->algorithm);
+	digest_unquote(cnonce, sizeof(cnonce), a->cnonce);
+	digest_unquote(nc, sizeof(nc), a->nonce_count);
+	digest_unquote(qop, sizeof(qop), a->message_qop);
+	/* devices differ: some give their GbId, some the Username */
+	if (strcmp(user, g->device) != 0 &&
+	    strcmp(user, db_res_get(g->row, 0, RC_USER, NULL)) != 0) {
+		*why = "unknown digest username";
+		return EACCES;
+	}
+	if (strcmp(realm, g->sd->conf->gb_domain) != 0) {
+		*why = "wrong realm";
+		return EACCES;
+	}
+	if (*algo != '\0' && strcasecmp(algo, "MD5") != 0) {
+		*why = "unsupported digest algorithm";
+		return EACCES;
+	}
+	enc = db_res_get(g->row, 0, RC_PASS, &enclen);
+	snprintf(aad, sizeof(aad), "%s", db_res_get(g->row, 0, 0, NULL));
+	if (enc == NULL || vault_open(aad, enc, enclen, &pw) != 0) {
+		*why = "the device's password does not unseal";
+		return EACCES;
+	}
+	error = digest_response(want, user, realm, pw, "REGISTER", uri, nonce,
+	    nc, cnonce, qop);
+	explicit_bzero(pw, strlen(pw));
+	free(pw);
+	if (error != 0 || strcasecmp(want, resp) != 0) {
+		*why = "wrong digest response";
+		return EACCES;
+	}
+	snprintf(subject, sizeof(subject), "%s:%s", g->space, g->device);
+	if (digest_nonce_check(nonce, c->nonce_key, sizeof(c->nonce_key),
+	    subject, c->now, SIP_NONCE_TTL) != 0)
+		return ESTALE;
+	return 0;
+}
+
+/* Records the registration; 0, or a db errno. */
+static int
+register_store(struct reg *g, struct sip_dev *d, int expires, int fresh)
+{
+	struct sipd *sd = g->sd;
+	struct db_res *r = NULL;
+	uint64_t affected = 0;
+	int error;
+
+	if ((error = db_begin(sd->db)) != 0 ||
+	    (error = db_exec(sd->db, NULL, register_upsert_sql, "iiissiisi",
+	    (int64_t)d->dev.id, (int64_t)d->dev.tenant_id,
+	    (int64_t)d->dev.group_id, d->peer.tp == SIP_TCP ? "tcp" : "udp",
+	    d->ip, (int64_t)d->port, (int64_t)expires, sd->owner,
+	    (int64_t)fresh)) != 0 ||
+	    (error = db_query(sd->db, &r, register_lock_sql, "ii",
+	    (int64_t)d->dev.id, (int64_t)d->dev.tenant_id)) != 0)
+		goto out;
+	if (db_res_rows(r) == 0) {
+		error = ENOENT;
+		goto out;
+	}
+	if (strcmp(db_res_get(r, 0, 0, NULL), "on") != 0) {
+		if ((error = db_exec(sd->db, &affected, register_on_sql, "ii",
+		    (int64_t)d->dev.id, (int64_t)d->dev.tenant_id)) != 0 ||
+		    (error = outbox_add(sd->db, d->dev.group_id, "device.on",
+		    d->dev.id, 0, "on")) != 0)
+			goto out;
+		log_info("device %s/%s (%" PRIu64 ") on from %s:%d over %s",
+		    d->dev.group_gb_id, d->dev.gb_id, d->dev.id, d->ip,
+		    d->port, d->peer.tp == SIP_TCP ? "tcp" : "udp");
+	} else if ((error = db_exec(sd->db, NULL, register_reset_sql, "ii",
+	    (int64_t)d->dev.id, (int64_t)d->dev.tenant_id)) != 0)
+		goto out;
+	error = db_commit(sd->db);
+out:
+	if (error)
+		db_rollback(sd->db);
+	db_res_free(r);
+	return error;
+}
+
+/* The Date of a 200 OK to REGISTER: GB28181 devices set their clock by
+ * it, local time with milliseconds. */
+static void
+register_date(char *out, size_t n)
+{
+	struct timespec ts;
+	struct tm tm;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	localtime_r(&ts.tv_sec, &tm);
+	snprintf(out, n, "%04d-%02d-%02dT%02d:%02d:%02d.%03ld",
+	    tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour,
+	    tm.tm_min, tm.tm_sec, ts.tv_nsec / 1000000);
+}
+
+static void
+register_ok(struct reg *g, int expires)
+{
+	struct sipd *sd = g->sd;
+	struct sip_ctx *c = sip_ctx(sd);
+	struct sip_dev *d = dev_find(c, g->space, g->device), *nd = NULL;
+	const char *cid = g->req->call_id->number;
+	osip_contact_t *ct = osip_list_get(&g->req->contacts, 0);
+	char date[64], hdrs[600], *contact = NULL;
+	int fresh, error;
+
+	/* a new Call-ID is a device that restarted: query it again */
+	fresh = d == NULL || strncmp(d->call_id, cid ? cid : "",
+	    sizeof(d->call_id) - 1) != 0;
+	if (d == NULL) {
+		if ((d = nd = dev_from_row(g->row, 0, 0)) == NULL) {
+			register_reply(g, 500, NULL);
+			return;
+		}
+	}
+	d->peer = *g->peer;
+	inet_ntop(AF_INET, &g->peer->sa.sin_addr, d->ip, sizeof(d->ip));
+	d->port = ntohs(g->peer->sa.sin_port);
+	if ((error = register_store(g, d, expires, fresh)) != 0 ||
+	    (nd != NULL && dev_add(c, nd) != 0)) {
+		log_warnx("REGISTER %s/%s: not recorded: %s", g->space,
+		    g->device, strerror(error ? error : ENOMEM));
+		dev_free(nd);
+		register_reply(g, 500, NULL);
+		return;
+	}
+	d->expires_at = c->now + expires;
+	d->keepalive_at = c->now;
+	snprintf(d->call_id, sizeof(d->call_id), "%s", cid ? cid : "");
+	register_date(date, sizeof(date));
+	/* the Contact with the Expires granted */
+	if (ct != NULL) {
+		osip_generic_param_t *p = NULL;
+		char v[12];
+
+		snprintf(v, sizeof(v), "%d", expires);
+		if (osip_contact_param_get_byname(ct, (char *)"expires",
+		    &p) == 0 && p != NULL) {
+			osip_free(p->gvalue);
+			p->gvalue = osip_strdup(v);
+		} else
+			osip_contact_param_add(ct, osip_strdup("expires"),
+			    osip_strdup(v));
+		osip_contact_to_str(ct, &contact);
+	}
+	snprintf(hdrs, sizeof(hdrs), "%s%.300s%sExpires: %d\r\nDate: %s\r\n",
+	    contact ? "Contact: " : "", contact ? contact : "",
+	    contact ? "\r\n" : "", expires, date);
+	osip_free(contact);
+	register_reply(g, 200, hdrs);
+	if (fresh && !d->fresh && c->nfresh < sizeof(c->fresh) /
+	    sizeof(c->fresh[0])) {
+		d->fresh = 1;
+		c->fresh[c->nfresh++] = d;
+	}
+}
+
+static void
+register_autostart(struct sipd *sd, struct sip_dev *d)
+{
+	struct db_res *r = NULL, *j = NULL;
+	char payload[80];
+	unsigned n = 0;
+	int error;
+
+	snprintf(payload, sizeof(payload), "{\"device\":\"%" PRIu64 "\","
+	    "\"auto\":true}", d->dev.id);
+	if ((error = db_begin(sd->db)) != 0 ||
+	    (error = db_query(sd->db, &r, register_streams_sql, "ii",
+	    (int64_t)d->dev.id, (int64_t)d->dev.tenant_id)) != 0)
+		goto out;
+	for (unsigned i = 0; i < db_res_rows(r); i++) {
+		int64_t id = strtoll(db_res_get(r, i, 0, NULL), NULL, 10);
+
+		if ((error = db_exec(sd->db, NULL, register_want_sql, "ii", id,
+		    (int64_t)d->dev.tenant_id)) != 0 ||
+		    (error = db_query(sd->db, &j, register_job_sql, "i",
+		    id)) != 0)
+			goto out;
+		if (db_res_rows(j) == 0) {
+			if ((error = job_enqueue(sd->db, d->dev.tenant_id,
+			    "stream.start", (uint64_t)id, payload)) != 0)
+				goto out;
+			n++;
+		}
+		db_res_free(j);
+		j = NULL;
+	}
+	error = db_commit(sd->db);
+out:
+	if (error) {
+		db_rollback(sd->db);
+		log_warnx("device %s/%s: AutoStart failed: %s",
+		    d->dev.group_gb_id, d->dev.gb_id, strerror(error));
+	} else if (n > 0)
+		log_info("device %s/%s: AutoStart of %u stream%s",
+		    d->dev.group_gb_id, d->dev.gb_id, n, n == 1 ? "" : "s");
+	db_res_free(j);
+	db_res_free(r);
+}
+
+void
+register_fresh(struct sipd *sd, struct sip_dev *d)
+{
+	catalog_query(sd, &d->dev);
+	subscribe_start(sd, &d->dev);
+	if (d->dev.auto_start)
+		register_autostart(sd, d);
+}
+
+void
+register_handle(struct sipd *sd, osip_transaction_t *tr, osip_message_t *req,
+    const struct sip_peer *peer)
+{
+	const struct vigil_conf *cf = sd->conf;
+	struct reg g = { .sd = sd, .tr = tr, .req = req, .peer = peer };
+	osip_authorization_t *auth = NULL;
+	const char *why = NULL;
+	int expires, error;
+
+	snprintf(g.from, sizeof(g.from), "%s:%d", inet_ntoa(peer->sa.sin_addr),
+	    ntohs(peer->sa.sin_port));
+	if (sipmsg_key(req, g.space, g.device) != 0) {
+		register_refuse(&g, "not GB28181 ids");
+		return;
+	}
+	if (strncmp(g.space, cf->gb_domain, 10) != 0) {
+		register_refuse(&g, "space outside our domain");
+		return;
+	}
+	if ((expires = sipmsg_expires(req, 3600)) < 0) {
+		register_reply(&g, 400, NULL);
+		return;
+	}
+	if ((error = db_query(sd->db, &g.row, register_dev_sql, "ss", g.space,
+	    g.device)) != 0) {
+		register_reply(&g, 500, NULL);
+		return;
+	}
+	if (db_res_rows(g.row) == 0)
+		why = "unknown device";
+	else if (strcmp(db_res_get(g.row, 0, RC_TENANT, NULL), "2") != 0)
+		why = "tenant suspended";
+	else if (strcmp(db_res_get(g.row, 0, RC_SPACE_ON, NULL), "1") != 0)
+		why = "space halted";
+	else if (strcmp(db_res_get(g.row, 0, RC_ENABLED, NULL), "1") != 0)
+		why = "device disabled";
+	else if (strcmp(db_res_get(g.row, 0, RC_STATUS, NULL), "failed") == 0)
+		why = "device locked";
+	if (why != NULL) {
+		if (db_res_rows(g.row) > 0 && strcmp(why, "device locked") != 0)
+			register_drop(&g, why);
+		register_refuse(&g, why);
+		goto out;
+	}
+	/* a challenge asked for is not a failure */
+	if (osip_message_get_authorization(req, 0, &auth) < 0 ||
+	    auth == NULL) {
+		register_challenge(&g, 0);
+		goto out;
+	}
+	switch (register_check(&g, auth, &why)) {
+	case 0:
+		break;
+	case ESTALE:
+		register_challenge(&g, 1);
+		goto out;
+	default:
+		register_failed(&g, why);
+		goto out;
+	}
+	if (expires > cf->register_expires_max)
+		expires = cf->register_expires_max;
+	if (expires == 0) {
+		register_drop(&g, "unregistered");
+		register_reply(&g, 200, "Expires: 0\r\n");
+	} else
+		register_ok(&g, expires);
+out:
+	db_res_free(g.row);
+}
+
+static const char register_restore_sql[] =
+    "SELECT " DEV_COLS ", r.transport, r.contact_ip, r.contact_port,"
+    " UNIX_TIMESTAMP(r.expires_at), UNIX_TIMESTAMP(r.keepalive_at)"
+    " FROM gb_registrations r JOIN devices d ON d.id = r.device_id"
+    " JOIN spaces s ON s.id = d.group_id AND s.tenant_id = d.tenant_id"
+    " WHERE r.owner LIKE ?";
+static const char register_claim_sql[] =
+    "UPDATE gb_registrations SET owner = ? WHERE owner LIKE ?";
+
+int
+register_restore(struct sipd *sd)
+{
+	struct sip_ctx *c = sip_ctx(sd);
+	const struct vigil_conf *cf = sd->conf;
+	struct db_res *r = NULL;
+	time_t grace;
+	unsigned kept = 0, gone = 0;
+	int error;
+
+	if ((error = db_query(sd->db, &r, register_restore_sql, "s",
+	    c->owner_like)) != 0)
+		return error;
+	/* keepalives sent while we were down went unanswered: one more
+	 * interval before a silent device counts as gone */
+	grace = c->now - (time_t)cf->keepalive_interval *
+	    (cf->keepalive_misses - 1);
+	for (unsigned i = 0; i < db_res_rows(r); i++) {
+		struct sip_dev *d = dev_from_row(r, i, 0);
+		const char *ip = db_res_get(r, i, DEV_NCOLS + 1, NULL);
+
+		if (d == NULL)
+			break;
+		d->peer.tp = strcmp(db_res_get(r, i, DEV_NCOLS, NULL),
+		    "tcp") == 0 ? SIP_TCP : SIP_UDP;
+		d->peer.sa.sin_family = AF_INET;
+		d->port = atoi(db_res_get(r, i, DEV_NCOLS + 2, NULL));
+		d->peer.sa.sin_port = htons((uint16_t)d->port);
+		snprintf(d->ip, sizeof(d->ip), "%s", ip);
+		d->expires_at = strtoll(db_res_get(r, i, DEV_NCOLS + 3, NULL),
+		    NULL, 10);
+		d->keepalive_at = strtoll(db_res_get(r, i, DEV_NCOLS + 4,
+		    NULL), NULL, 10);
+		if (d->keepalive_at < grace)
+			d->keepalive_at = grace;
+		if (inet_pton(AF_INET, ip, &d->peer.sa.sin_addr) != 1 ||
+		    dev_add(c, d) != 0) {
+			dev_free(d);
+			continue;
+		}
+		/* expired while we were down: the sweep ends it */
+		if (d->expires_at <= c->now)
+			gone++;
+		else
+			kept++;
+	}
+	db_res_free(r);
+	if ((error = db_exec(sd->db, NULL, register_claim_sql, "ss",
+	    sd->owner, c->owner_like)) != 0)
+		return error;
+	if (kept + gone > 0)
+		log_info("%u registration%s restored, %u expired", kept,
+		    kept == 1 ? "" : "s", gone);
+	return 0;
+}
