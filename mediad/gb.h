@@ -53,6 +53,10 @@ struct gb_stream {
 	unsigned		 retry;		/* of the job that started it */
 	uint64_t		 started_us, last_us;	/* last packet */
 	int			 got_media;
+	/* LazyPull: stopped lazy_idle s after its last viewer */
+	int			 lazy;
+	uint64_t		 viewer_us;	/* last seen with viewers */
+	unsigned		 edge_clients;	/* RTMP, publisher included */
 	/* receiving (gbrecv.c) */
 	struct loop_ev		 udp_ev, lis_ev, tcp_ev; /* fd -1: none */
 	struct rtp_recv		*rtp;		/* once the SSRC is settled */

@@ -564,6 +564,7 @@ gbout_tick(struct gb_stream *gs, uint64_t now)
 	}
 	gb_bury(gs->md, gs->relay);
 	gs->relay = NULL;
+	gs->edge_clients = 0;
 	gs->relay_fails++;
 	gs->relay_retry_us = now + 1000000ULL * (gs->relay_fails > 4 ?
 	    GBOUT_RETRY_MAX_S : 1u << gs->relay_fails);
