@@ -70,8 +70,9 @@ async function world() {
 }
 
 const row = (sql) => L.sql(sql).trim().split('\t');
+// the jobs the API queued (not the media plane's own, e.g. gb.invite)
 const jobs = (w, target) => L.sql(`SELECT kind FROM jobs WHERE tenant_id = ${w.t.tenantId}
-  AND target = ${target} ORDER BY id`).split('\n').filter(Boolean);
+  AND target = ${target} AND kind LIKE 'stream.%' ORDER BY id`).split('\n').filter(Boolean);
 const window = () => ({ StartTime: iso(Date.now() - 3600e3), StopTime: iso(Date.now() + 3600e3) });
 
 // The conformance table. ok(w) gives a succeeding request; invalid lists
@@ -528,13 +529,32 @@ test('DescribeStreamURL: type-A signed URLs for rtmp, flv and hls', async () => 
   }
   // Expire, and a vod range carried as start/end
   const t0 = Math.floor(Date.now() / 1000);
-  const r = await w.c.request('DescribeStreamURL', { Id: w.gbStream, OutProtocol: 'hls',
+  // vod of an RTMP stream carries the range; of a GB28181 channel, it is a
+  // playback stream of its own (the same for the same range)
+  const v = await w.c.request('DescribeStreamURL', { Id: w.stream, OutProtocol: 'hls',
     AuthKey: 'my-Key_1', Expire: 604800, Type: 'vod', StartTime: 1571639499, EndTime: 1571643099 });
-  assert.ok(r.ExpireTime >= t0 + 604800 && r.ExpireTime <= t0 + 604802);
-  const u = checkSigned(r.Url, { origin: http, uri: `/live/${w.gbStream}.m3u8`, key: 'my-Key_1',
-    uid: 1, exp: r.ExpireTime });
-  assert.equal(u.searchParams.get('start'), '1571639499');
-  assert.equal(u.searchParams.get('end'), '1571643099');
+  assert.ok(v.ExpireTime >= t0 + 604800 && v.ExpireTime <= t0 + 604802);
+  const vu = checkSigned(v.Url, { origin: http, uri: `/cam/${w.stream}.m3u8`, key: 'my-Key_1',
+    uid: 1, exp: v.ExpireTime });
+  assert.equal(vu.searchParams.get('start'), '1571639499');
+  assert.equal(vu.searchParams.get('end'), '1571643099');
+  const vod = { Id: w.gbStream, OutProtocol: 'hls', AuthKey: 'my-Key_1', Type: 'vod',
+    StartTime: 1571639499, EndTime: 1571643099 };
+  const r = await w.c.request('DescribeStreamURL', vod);
+  const pb = new URL(r.Url).pathname.match(/^\/live\/(\d+)\.m3u8$/)[1];
+  assert.notEqual(pb, w.gbStream);
+  checkSigned(r.Url, { origin: http, uri: `/live/${pb}.m3u8`, key: 'my-Key_1', uid: 1,
+    exp: r.ExpireTime });
+  assert.deepEqual(row(`SELECT protocol, vod_start, vod_end, channel_id = (SELECT channel_id
+    FROM streams WHERE id = ${w.gbStream}) FROM streams WHERE id = ${pb}`),
+  ['gb28181', '1571639499', '1571643099', '1']);
+  assert.equal(jobs(w, pb)[0], 'stream.start');
+  const again = await w.c.request('DescribeStreamURL', vod);
+  assert.equal(new URL(again.Url).pathname, `/live/${pb}.m3u8`, 'same range, same stream');
+  // playback streams are not listed
+  const listed = await w.c.request('DescribeStreams', Object.assign({ DeviceId: w.device },
+    window()));
+  assert.ok(!listed.Streams.some((x) => x.Id === pb));
   // two requests never share a rand
   const a = await w.c.request('DescribeStreamURL', { Id: w.stream, OutProtocol: 'flv', AuthKey: 'k' });
   const b = await w.c.request('DescribeStreamURL', { Id: w.stream, OutProtocol: 'flv', AuthKey: 'k' });
