@@ -131,7 +131,8 @@ test('a BYE from the device closes the session and queues stream.stop', async ()
     const ans = await sipSend(bye);
     assert.match(ans || '', /^SIP\/2.0 200/);
     assert.equal(L.sql(`SELECT state, dialog IS NULL FROM gb_sessions WHERE stream_id = ${sid}`).trim(), 'closing\t1');
-    assert.equal(L.sql(`SELECT state FROM jobs WHERE kind = 'stream.stop' AND target = ${sid}`).trim(), 'pending');
+    assert.equal(L.sql(`SELECT COUNT(*) FROM jobs WHERE kind = 'stream.stop' AND target = ${sid}`).trim(), '1',
+      'stream.stop queued (mediad may have run it already)');
     const again = await sipSend(bye.replace(/branch=z9hG4bK\d+/, 'branch=z9hG4bK' + digits(9)));
     assert.match(again || '', /^SIP\/2.0 481/);
   } finally { await sim.stop(); }
