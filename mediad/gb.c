@@ -160,7 +160,7 @@ gb_graves(struct mediad *md, int all)
  * The database side of an ended session, in one transaction: status off
  * (with stream.off) if on, gb_sessions 'closing' and gb.bye for sipd, and
  * with retry > 0 a delayed stream.start when the device has AutoStart and
- * the stream is still wanted.
+ * the stream is still wanted. A playback stream is deleted.
  */
 static int
 gb_end_db(struct mediad *md, uint64_t stream_id, uint64_t tenant,
@@ -201,6 +201,11 @@ gb_end_db(struct mediad *md, uint64_t stream_id, uint64_t tenant,
 			    (unsigned long long)stream_id, delay);
 		}
 	}
+	/* a playback stream is temporary: DescribeStreamURL makes another */
+	if (db_res_rows(r) > 0 && db_res_get(r, 0, 4, NULL) != NULL &&
+	    (e = db_exec(md->db, NULL, "DELETE FROM streams WHERE id = ?"
+	    " AND vod_start IS NOT NULL", "i", (int64_t)stream_id)) != 0)
+		goto out;
 	/* LazyPull: the viewers that wanted it are gone */
 	if (unwant && (e = db_exec(md->db, NULL, "UPDATE streams SET desired ="
 	    " 'stopped' WHERE id = ?", "i", (int64_t)stream_id)) != 0)

@@ -345,12 +345,13 @@ test('playback: DescribeStreamURL Type=vod INVITEs s=Playback with the range', a
   const w = await world();
   const dev = await w.device();
   const sim = w.sim(dev, ['--channels', '1', '--video', path.join(media, 'h264.h264')]);
+  let vid;
   try {
     assert.ok(await waitDevice(w, dev.id, 'on'));
     const sid = await firstStream(w, dev);
     const from = Math.floor(Date.now() / 1000) - 3600;
     const url = await w.url('flv', sid, { Type: 'vod', StartTime: from, EndTime: from + 600 });
-    const vid = new URL(url).pathname.match(/\/(\d+)\.flv$/)[1];
+    vid = new URL(url).pathname.match(/\/(\d+)\.flv$/)[1];
     assert.notEqual(vid, sid, 'a stream of its own');
     const inv = await sim.wait(/^invite .* playback/, 15000);
     assert.ok(inv, 'INVITE s=Playback');
@@ -360,6 +361,9 @@ test('playback: DescribeStreamURL Type=vod INVITEs s=Playback with the range', a
   } finally {
     await sim.stop();
   }
+  // the device is gone, the playback ends and its temporary stream with it
+  assert.ok(await waitFor(() => (L.sql(`SELECT COUNT(*) FROM streams
+    WHERE id = ${vid}`).trim() === '0') || null, 20000, 200), 'temporary stream deleted');
 });
 
 test('AutoPos and AlarmMethod: positions and alarms stored, alarm callbacks', async () => {
