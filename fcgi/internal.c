@@ -94,6 +94,8 @@ static const char internal_idle_sql[] =
     " FOR UPDATE";
 static const char internal_want_sql[] =
     "UPDATE streams SET desired = 'started' WHERE id = ?";
+static const char internal_viewed_sql[] =
+    "UPDATE streams SET viewed_at = UTC_TIMESTAMP(3) WHERE id = ?";
 static const char internal_key_sql[] =
     "SELECT auth_key_enc FROM play_auth_keys WHERE tenant_id = ?"
     " AND num = ?";
@@ -457,6 +459,10 @@ internal_play_check(struct internal_req *q, const char *proto,
 	else if ((status = internal_auth_key(q, &st, uri, auth)) == HTTP_OK &&
 	    st.gb && st.lazy && !st.on && st.enabled && st.space_enabled)
 		internal_lazy_start(q, &st);
+	else if (status == HTTP_OK && st.gb && st.lazy && st.on &&
+	    strcmp(proto, "hls") == 0 && db_exec(q->r->db, NULL,
+	    internal_viewed_sql, "i", (int64_t)q->id) != 0)
+		log_warnx("%s/%s: HLS view not recorded", q->app, q->name);
 	internal_stream_free(&st);
 	return status;
 }

@@ -532,7 +532,7 @@ gb_edge_clients(struct mediad *md, uint64_t stream_id, unsigned clients)
 /*
  * True while a LazyPull stream has viewers: HTTP-FLV ones here, RTMP ones
  * at the edge (less the relay publishing and mediad's own pull for
- * HTTP-FLV). HLS viewers are not seen: nginx serves the files.
+ * HTTP-FLV). HLS viewers are seen by gb_hls_viewed.
  */
 static int
 gb_watched(struct gb_stream *gs)
@@ -555,6 +555,26 @@ gb_drain(void *arg)
 
 	for (struct gb_stream *gs = md->gb->streams; gs != NULL; gs = gs->next)
 		gbrecv_drain(gs);
+}
+
+/*
+ * True when an HLS viewer fetched the playlist within lazy_idle seconds:
+ * nginx serves the files, vigil-api records the authorised playlist
+ * requests (streams.viewed_at). Asked only when the stream looks idle.
+ */
+static int
+gb_hls_viewed(struct gb_stream *gs)
+{
+	struct db_res *r;
+	int viewed;
+
+	if (db_query(gs->md->db, &r, "SELECT 1 FROM streams WHERE id = ? AND"
+	    " viewed_at > UTC_TIMESTAMP(3) - INTERVAL ? SECOND", "ii",
+	    (int64_t)gs->stream_id, (int64_t)gs->md->conf->lazy_idle) != 0)
+		return 1;	/* not known: keep it up */
+	viewed = db_res_rows(r) > 0;
+	db_res_free(r);
+	return viewed;
 }
 
 void
@@ -580,8 +600,12 @@ gb_sweep(void *arg)
 		if (gs->viewer_us == 0 || gb_watched(gs))
 			gs->viewer_us = now;
 		else if (now - gs->viewer_us > (uint64_t)md->conf->lazy_idle *
-		    1000000)
-			gb_close(gs, "LazyPull, no viewers", 0, 1);
+		    1000000) {
+			if (gb_hls_viewed(gs))
+				gs->viewer_us = now;
+			else
+				gb_close(gs, "LazyPull, no viewers", 0, 1);
+		}
 	}
 	gb_graves(md, 0);
 }

@@ -60,7 +60,10 @@ CREATE TABLE IF NOT EXISTS gb_sessions (
 -- Playback (Type=vod) streams are temporary streams of a channel.
 ALTER TABLE streams
   ADD COLUMN IF NOT EXISTS vod_start BIGINT NULL,
-  ADD COLUMN IF NOT EXISTS vod_end BIGINT NULL;
+  ADD COLUMN IF NOT EXISTS vod_end BIGINT NULL,
+  -- a LazyPull stream's last authorised HLS playlist request: HLS viewers
+  -- fetch files from nginx, so mediad learns of them only from here
+  ADD COLUMN IF NOT EXISTS viewed_at DATETIME(3) NULL;
 
 -- MobilePosition notifications (SUBSCRIBE), newest last.
 CREATE TABLE IF NOT EXISTS gb_positions (

@@ -341,6 +341,31 @@ test('LazyPull: a viewer starts the stream, it stops after the last one left', a
   }
 });
 
+test('LazyPull: HLS viewers (playlist requests) keep the stream up', async () => {
+  const w = await world({ lazy: true });
+  const dev = await w.device();
+  const sim = w.sim(dev, ['--channels', '1', '--video', path.join(media, 'h264.h264')]);
+  try {
+    assert.ok(await waitDevice(w, dev.id, 'on'));
+    const sid = await firstStream(w, dev);
+    const hls = await w.url('hls', sid);
+    await get(hls);
+    assert.ok(await waitStream(w, sid, 'on'), 'the first playlist request starts it');
+    // an HLS player refreshes the playlist every segment: for 3 idle
+    // periods (lazy_idle is 3 s in the test stack) the stream stays up
+    const n = sim.lines.length;
+    for (let i = 0; i < 9; i++) {
+      await get(hls);
+      await L.sleep(1000);
+    }
+    assert.equal((await w.stream(sid)).Status, 'on', 'watched over HLS');
+    assert.equal(sim.lines.slice(n).filter((l) => l.startsWith('bye ')).length, 0);
+    assert.ok(await sim.wait(/^bye /, 20000, n), 'BYE once the HLS viewer left');
+  } finally {
+    await sim.stop();
+  }
+});
+
 test('playback: DescribeStreamURL Type=vod INVITEs s=Playback with the range', async () => {
   const w = await world();
   const dev = await w.device();
