@@ -69,9 +69,17 @@ int
 flv_video(struct buf *b, uint32_t ts, int key, int avc_type, int32_t cts,
     const void *data, size_t n)
 {
+	return flv_video_codec(b, FLV_CODEC_AVC, ts, key, avc_type, cts, data,
+	    n);
+}
+
+int
+flv_video_codec(struct buf *b, int codec, uint32_t ts, int key,
+    int avc_type, int32_t cts, const void *data, size_t n)
+{
 	uint8_t h[5];
 
-	h[0] = (uint8_t)(((key ? 1 : 2) << 4) | 7);
+	h[0] = (uint8_t)(((key ? 1 : 2) << 4) | (codec & 0xf));
 	h[1] = (uint8_t)avc_type;
 	flv_be24(h + 2, (uint32_t)cts & 0xffffff);
 	return flv_tag_open(b, FLV_TAG_VIDEO, ts, h, sizeof(h), data, n);

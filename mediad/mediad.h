@@ -1,7 +1,7 @@
 /*
  * mediad's worker: the shared context of its concerns (sessions and
- * viewers of HTTP-FLV, jobs, reconciliation with the edge, metering).
- * Everything here runs on the loop thread.
+ * viewers of HTTP-FLV, jobs, reconciliation with the edge, metering,
+ * GB28181 ingest). Everything here runs on the loop thread.
  */
 #ifndef VIGIL_MEDIAD_H
 #define VIGIL_MEDIAD_H
@@ -14,6 +14,8 @@
 
 struct vigil_conf;
 struct db;
+struct gb;
+struct job;
 struct upstream;
 struct upstream_tag;
 
@@ -48,7 +50,7 @@ struct session {
 	uint64_t		 stream_id;
 	uint64_t		 tenant_id;
 	char			 app[MEDIAD_APP_MAX + 1];
-	struct upstream		*up;
+	struct upstream		*up;		/* NULL: a local feed (gb.c) */
 	struct loop_ev		 ev;
 	struct buf		 vseq, aseq;	/* sequence header tags */
 	struct buf		 gop;		/* tags since the last keyframe */
@@ -67,6 +69,8 @@ struct usage_entry {
 	uint64_t		 last_bytes_in;	/* the edge's counters */
 	uint64_t		 last_bytes_out;
 	uint64_t		 bytes_in;
+	/* bytes_in is mediad's own count (GB28181 RTP), not the edge's */
+	int			 own_bytes_in;
 	/* the edge's RTMP egress, mediad's own pull for FLV included */
 	uint64_t		 bytes_out_rtmp;
 	uint64_t		 bytes_out_flv;
@@ -84,6 +88,7 @@ struct mediad {
 	struct session		*dead_sessions;
 	struct viewer		*dead_viewers;
 	struct usage_entry	*usage;
+	struct gb		*gb;		/* GB28181 ingest */
 };
 
 /* session.c */
@@ -99,6 +104,18 @@ void	session_drop(struct mediad *md, uint64_t stream_id);
 void	session_sweep(void *arg);
 /* Stops every session (worker exit). */
 void	session_stop_all(struct mediad *md);
+/*
+ * A session fed by the loop itself rather than pulled from the edge (an
+ * H.265 GB28181 stream): viewers of app/stream_id join it. 0 or ENOMEM.
+ */
+int	session_local_open(struct mediad *md, struct session **sp,
+	    const char *app, uint64_t stream_id, uint64_t tenant);
+/* Feeds one complete FLV tag; kind is an enum upstream_kind (a sequence
+ * header or a media tag). */
+void	session_local_feed(struct session *s, int kind,
+	    int video, int key, const void *tag, size_t len);
+/* Ends a local session and its viewers. */
+void	session_local_close(struct session *s);
 /* Frees closed sessions and viewers (after each loop batch). */
 void	session_reap(void *arg);
 
@@ -147,6 +164,21 @@ void	usage_viewer_open(struct viewer *v);
 void	usage_viewer_close(struct viewer *v);
 /* Closes viewer_sessions rows a killed worker left open. */
 void	usage_viewer_orphans(struct mediad *md);
+
+/* gb.c */
+/* Sets up GB28181 ingest (ports, buffers) and ends sessions a killed
+ * worker left. 0 or an errno. */
+int	gb_init(struct mediad *md);
+/* stream.start of a gb28181 stream: receiver, gb_sessions, gb.invite. */
+int	gb_job_start(struct mediad *md, const struct job *j);
+/* stream.stop/forbid of a gb28181 stream: closes it, gb.bye. */
+int	gb_job_stop(struct mediad *md, const struct job *j);
+/* Closes the session of a deleted stream, if any. */
+void	gb_drop(struct mediad *md, uint64_t stream_id);
+/* Timer: metering, the no-media timeout, relay restarts. */
+void	gb_sweep(void *arg);
+/* Closes every session (worker exit); AutoStart ones are retried. */
+void	gb_stop_all(struct mediad *md);
 
 /* worker.c */
 int	worker_run(struct vigil_conf *c, int listen_fd);

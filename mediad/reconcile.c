@@ -2,7 +2,9 @@
  * Reconciliation: every 2 s the edge's /stat (the live streams with a
  * publisher) is compared with stream statuses, and stale ones are fixed
  * with a callback event, in one transaction per stream. Its bytes_in feed
- * metering.
+ * metering. GB28181 streams: H.264 ones are published on the edge by
+ * mediad's relay and reconciled alike; H.265 ones are never on the edge,
+ * so a gb28181 stream is only turned off when no media session has it.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -116,8 +118,8 @@ reconcile_set(struct mediad *md, uint64_t id, const char *app, int on)
 		" WHERE id = ? AND status = 'on' AND (start_time IS NULL OR"
 		" start_time < UTC_TIMESTAMP() - " RECONCILE_GRACE ")",
 		"UPDATE streams SET status = 'on', start_time = UTC_TIMESTAMP()"
-		" WHERE id = ? AND app = ? AND protocol = 'rtmp' AND"
-		" status = 'off' AND (stop_time IS NULL OR"
+		" WHERE id = ? AND app = ? AND protocol IN ('rtmp', 'gb28181')"
+		" AND status = 'off' AND (stop_time IS NULL OR"
 		" stop_time < UTC_TIMESTAMP() - " RECONCILE_GRACE ")",
 	};
 	struct db_res *r = NULL;
@@ -178,24 +180,32 @@ reconcile_run(void *arg)
 		if (u == NULL) {
 			struct db_res *t = NULL;
 
-			if (db_query(md->db, &t, "SELECT tenant_id FROM streams"
-			    " WHERE id = ?", "i", (int64_t)live[i].id) == 0 &&
-			    db_res_rows(t) > 0)
-				u = usage_get(md, live[i].id, strtoull(
-				    db_res_get(t, 0, 0, NULL), NULL, 10));
+			if (db_query(md->db, &t, "SELECT tenant_id, protocol"
+			    " FROM streams WHERE id = ?", "i",
+			    (int64_t)live[i].id) == 0 && db_res_rows(t) > 0 &&
+			    (u = usage_get(md, live[i].id, strtoull(
+			    db_res_get(t, 0, 0, NULL), NULL, 10))) != NULL)
+				/* what mediad republishes it counts itself */
+				u->own_bytes_in |= strcmp(db_res_get(t, 0, 1,
+				    NULL), "gb28181") == 0;
 			db_res_free(t);
 			if (u == NULL)
 				continue;
 			u->last_bytes_in = live[i].bytes_in;
 			u->last_bytes_out = live[i].bytes_out;
 		}
-		u->bytes_in += reconcile_delta(live[i].bytes_in,
-		    &u->last_bytes_in);
+		if (u->own_bytes_in)
+			reconcile_delta(live[i].bytes_in, &u->last_bytes_in);
+		else
+			u->bytes_in += reconcile_delta(live[i].bytes_in,
+			    &u->last_bytes_in);
 		u->bytes_out_rtmp += reconcile_delta(live[i].bytes_out,
 		    &u->last_bytes_out);
 	}
-	if (db_query(md->db, &r, "SELECT id, app FROM streams WHERE"
-	    " protocol = 'rtmp' AND status = 'on'", "") == 0)
+	if (db_query(md->db, &r, "SELECT id, app FROM streams s WHERE"
+	    " status = 'on' AND (protocol = 'rtmp' OR NOT EXISTS (SELECT 1"
+	    " FROM gb_sessions g WHERE g.stream_id = s.id AND"
+	    " g.state <> 'closing'))", "") == 0)
 		for (j = 0; j < db_res_rows(r); j++) {
 			uint64_t id = strtoull(db_res_get(r, j, 0, NULL), NULL,
 			    10);

@@ -1,6 +1,7 @@
 /*
- * Live sessions: one upstream pull per stream, its sequence headers and GOP
- * cache, fanned out to every viewer of the stream.
+ * Live sessions: one upstream pull per stream (or a local feed: GB28181
+ * H.265), its sequence headers and GOP cache, fanned out to every viewer
+ * of the stream.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -30,8 +31,9 @@ session_find(struct mediad *md, uint64_t stream_id)
 }
 
 /*
- * The stream must exist, be enabled and be on (publishing). *token gets
- * its push token (malloc'd), with which the edge lets mediad pull.
+ * The stream must exist, be enabled and be on (publishing; GB28181 H.264
+ * is published by mediad's relay, H.265 is a local feed). *token gets its
+ * push token (malloc'd), with which the edge lets mediad pull.
  */
 static int
 session_lookup(struct mediad *md, const char *app, uint64_t stream_id,
@@ -44,7 +46,7 @@ session_lookup(struct mediad *md, const char *app, uint64_t stream_id,
 	int e;
 
 	if ((e = db_query(md->db, &r, "SELECT tenant_id, push_token_enc"
-	    " FROM streams WHERE id = ? AND app = ? AND protocol = 'rtmp'"
+	    " FROM streams WHERE id = ? AND app = ?"
 	    " AND enabled = 1 AND status = 'on'", "is", (int64_t)stream_id,
 	    app)) != 0)
 		return e;
@@ -166,49 +168,50 @@ session_close_viewers(struct session *s)
 }
 
 static void
-session_fanout(struct session *s, const struct upstream_tag *t)
+session_fanout(struct session *s, const void *tag, size_t len)
 {
 	struct viewer *v, *next;
 
 	for (v = s->viewers; v != NULL; v = next) {
 		next = v->next;	/* viewer_send may close v */
 		if (v->state == VIEWER_PLAYING)
-			viewer_send(v, t->data, t->len);
+			viewer_send(v, tag, len);
 	}
 }
 
 static void
-session_tag(struct session *s, const struct upstream_tag *t)
+session_tag(struct session *s, int kind, int video, int key,
+    const void *tag, size_t len)
 {
 	struct viewer *v, *next;
 	int was_ready = s->ready;
 
-	switch (t->kind) {
+	switch (kind) {
 	case UPSTREAM_VSEQ:
 	case UPSTREAM_ASEQ: {
-		struct buf *b = t->kind == UPSTREAM_VSEQ ? &s->vseq : &s->aseq;
+		struct buf *b = kind == UPSTREAM_VSEQ ? &s->vseq : &s->aseq;
 
 		buf_reset(b);
-		buf_add(b, t->data, t->len);
-		session_fanout(s, t);
+		buf_add(b, tag, len);
+		session_fanout(s, tag, len);
 		return;
 	}
 	case UPSTREAM_TAG:
 		break;
 	}
-	if (t->video && t->key) {
+	if (video && key) {
 		buf_reset(&s->gop);
 		s->ready = s->vseq.len > 0;
 	}
 	if (!s->ready)
 		return;
-	if (s->gop.len + t->len > MEDIAD_GOP_MAX) {
+	if (s->gop.len + len > MEDIAD_GOP_MAX) {
 		/* a huge GOP: new viewers wait for the next keyframe */
 		buf_reset(&s->gop);
 		s->ready = 0;
 	} else
-		buf_add(&s->gop, t->data, t->len);
-	session_fanout(s, t);
+		buf_add(&s->gop, tag, len);
+	session_fanout(s, tag, len);
 	if (!was_ready && s->ready)
 		for (v = s->viewers; v != NULL; v = next) {
 			next = v->next;
@@ -228,7 +231,8 @@ session_end(struct session *s)
 			*pp = s->next;
 			break;
 		}
-	loop_del(md->loop, &s->ev);
+	if (s->up != NULL)
+		loop_del(md->loop, &s->ev);
 	session_close_viewers(s);
 	log_info("session %s/%llu: ended", s->app,
 	    (unsigned long long)s->stream_id);
@@ -246,7 +250,8 @@ session_on_upstream(void *arg, uint32_t events)
 	for (t = upstream_take(s->up, &ended); t != NULL; t = next) {
 		next = t->next;
 		if (!s->closing)
-			session_tag(s, t);
+			session_tag(s, t->kind, t->video, t->key, t->data,
+			    t->len);
 		free(t);
 	}
 	if (ended)
@@ -256,8 +261,9 @@ session_on_upstream(void *arg, uint32_t events)
 void
 session_drop(struct mediad *md, uint64_t stream_id)
 {
+	/* local feeds end with their GB28181 session (gb.c) */
 	for (struct session *s = md->sessions; s != NULL; s = s->next)
-		if (s->stream_id == stream_id) {
+		if (s->stream_id == stream_id && s->up != NULL) {
 			s->closing = 1;
 			upstream_stop(s->up);
 			session_close_viewers(s);
@@ -271,7 +277,8 @@ session_sweep(void *arg)
 	uint64_t now = vtime_mono_us();
 
 	for (struct session *s = md->sessions; s != NULL; s = s->next)
-		if (!s->closing && s->nviewers == 0 && s->idle_since_us != 0 &&
+		if (!s->closing && s->up != NULL && s->nviewers == 0 &&
+		    s->idle_since_us != 0 &&
 		    now - s->idle_since_us > MEDIAD_IDLE_CLOSE_US) {
 			log_info("session %s/%llu: no viewers, closing",
 			    s->app, (unsigned long long)s->stream_id);
@@ -287,10 +294,47 @@ session_stop_all(struct mediad *md)
 		struct session *s = md->sessions;
 
 		s->closing = 1;
-		upstream_stop(s->up);
+		if (s->up != NULL)
+			upstream_stop(s->up);
 		session_end(s);
 	}
 	session_reap(md);
+}
+
+int
+session_local_open(struct mediad *md, struct session **sp, const char *app,
+    uint64_t stream_id, uint64_t tenant)
+{
+	struct session *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return ENOMEM;
+	s->md = md;
+	s->stream_id = stream_id;
+	s->tenant_id = tenant;
+	snprintf(s->app, sizeof(s->app), "%s", app);
+	s->ev.fd = -1;
+	s->next = md->sessions;
+	md->sessions = s;
+	log_info("session %s/%llu: local feed", app,
+	    (unsigned long long)stream_id);
+	*sp = s;
+	return 0;
+}
+
+void
+session_local_feed(struct session *s, int kind, int video, int key,
+    const void *tag, size_t len)
+{
+	if (!s->closing)
+		session_tag(s, kind, video, key, tag, len);
+}
+
+void
+session_local_close(struct session *s)
+{
+	s->closing = 1;
+	session_end(s);
 }
 
 void

@@ -1,6 +1,7 @@
 /*
  * mediad's worker: one event loop with the HTTP-FLV listener, the upstream
- * sessions and the timers of jobs, reconciliation and metering.
+ * sessions, GB28181 media and the timers of jobs, reconciliation and
+ * metering.
  */
 #include <errno.h>
 #include <signal.h>
@@ -27,6 +28,7 @@ static const struct {
 	{ 2000, reconcile_run },
 	{ 1000, session_sweep },
 	{ 10000, usage_flush },
+	{ 1000, gb_sweep },
 };
 
 static void
@@ -67,7 +69,7 @@ worker_run(struct vigil_conf *c, int listen_fd)
 	md.listen_ev = (struct loop_ev){ .fd = listen_fd, .events = EPOLLIN,
 	    .cb = viewer_accept, .arg = &md };
 	if (md.sig_ev.fd == -1 || loop_add(md.loop, &md.sig_ev) != 0 ||
-	    loop_add(md.loop, &md.listen_ev) != 0) {
+	    loop_add(md.loop, &md.listen_ev) != 0 || gb_init(&md) != 0) {
 		log_warn("worker setup");
 		goto out;
 	}
@@ -80,6 +82,7 @@ worker_run(struct vigil_conf *c, int listen_fd)
 	log_info("serving HTTP-FLV on %s as %s", c->flv_listen, md.owner);
 	rc = loop_run(md.loop) != 0;
 	log_info("stopping");
+	gb_stop_all(&md);
 	session_stop_all(&md);
 	usage_flush(&md);
 out:
