@@ -45,7 +45,8 @@ keepalive_sweep(void *arg)
 	 * database): the keepalives we miss may be waiting in our own socket.
 	 * Judge no one until we have caught up.
 	 */
-	if (vtime_mono_us() - c->drained_us > KA_BEHIND_US) {
+	if (vtime_mono_us() - c->drained_us > KA_BEHIND_US &&
+	    transport_backlog(c->tp)) {
 		if (c->now - c->behind_logged >= 10) {
 			log_warnx("input backlog: keepalive timeouts wait");
 			c->behind_logged = c->now;

@@ -322,9 +322,13 @@ sip_on_message(struct sipd *sd, osip_transaction_t *tr,
 		sip_respond(sd, tr, 403, NULL, NULL, NULL, 0);
 		return;
 	}
-	/* a new NAT binding or TCP connection: answer where it speaks from */
-	if (peer->tp == d->peer.tp && (peer->sa.sin_addr.s_addr !=
-	    d->peer.sa.sin_addr.s_addr || peer->sa.sin_port !=
+	/*
+	 * A new NAT port or TCP connection from the registered address: send
+	 * there. Another address must REGISTER (MESSAGEs are not
+	 * authenticated: one must not be able to redirect a device's media).
+	 */
+	if (peer->tp == d->peer.tp && peer->sa.sin_addr.s_addr ==
+	    d->peer.sa.sin_addr.s_addr && (peer->sa.sin_port !=
 	    d->peer.sa.sin_port || peer->gen != d->peer.gen)) {
 		d->peer = *peer;
 		inet_ntop(AF_INET, &peer->sa.sin_addr, d->ip, sizeof(d->ip));

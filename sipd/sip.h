@@ -126,6 +126,8 @@ void	transport_close(struct transport *tp);
  * a TCP peer without a connection is connected to). 0 or an errno. */
 int	transport_send(struct transport *tp, const struct sip_peer *peer,
 	    const char *buf, size_t len);
+/* Datagrams are waiting to be read (a backlog when it lasts). */
+int	transport_backlog(const struct transport *tp);
 /* Timer: closes idle TCP connections. */
 void	transport_sweep(struct transport *tp, time_t now);
 /* Counters for logs. */

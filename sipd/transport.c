@@ -13,6 +13,7 @@
 #include <string.h>
 #include <strings.h>
 #include <sys/epoll.h>
+#include <sys/ioctl.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -429,6 +430,15 @@ transport_sweep(struct transport *tp, time_t now)
 		free(c->out);
 		free(c);
 	}
+}
+
+int
+transport_backlog(const struct transport *tp)
+{
+	int n = 0;
+
+	/* the size of the next datagram waiting, 0 when none */
+	return ioctl(tp->udp_ev.fd, FIONREAD, &n) == 0 && n > 0;
 }
 
 void

@@ -1,0 +1,184 @@
+// sipd on its own (no mediad): the media sessions mediad would write are
+// inserted by SQL, so INVITE/ACK/BYE, the stored dialog, a device's BYE,
+// failing jobs and a restart of sipd are checked over SIP UDP and TCP.
+'use strict';
+const test = require('node:test');
+const assert = require('node:assert/strict');
+const path = require('node:path');
+const crypto = require('node:crypto');
+const { spawn } = require('node:child_process');
+const fs = require('node:fs');
+const os = require('node:os');
+const { execFileSync } = require('node:child_process');
+const L = require('./lib');
+const F = require('./fixtures');
+const ROOT = L.ROOT;
+const SIP_PORT = Number(process.env.VIGIL_SIP_PORT || 5060);
+let media;
+test.before(() => {
+  media = fs.mkdtempSync(path.join(os.tmpdir(), 'vigil-sipd-'));
+  execFileSync(path.join(ROOT, 'tests/tools/gbsim-media.sh'), [media], { stdio: 'ignore' });
+});
+const digits = (n) => Array.from(crypto.randomBytes(n), (b) => b % 10).join('');
+const kids = new Set();
+test.after(() => {
+  for (const p of kids) p.kill('SIGKILL');
+  if (media) fs.rmSync(media, { recursive: true, force: true });
+});
+
+function gbsim(args) {
+  const p = spawn(path.join(ROOT, 'tests/tools/gbsim'), ['--server', `127.0.0.1:${SIP_PORT}`].concat(args),
+    { stdio: ['ignore', 'pipe', 'pipe'] });
+  kids.add(p);
+  p.lines = []; let buf = '';
+  p.stdout.on('data', (d) => { buf += d; let i; while ((i = buf.indexOf('\n')) >= 0) { p.lines.push(buf.slice(0, i)); buf = buf.slice(i + 1); } });
+  p.stderr.on('data', (d) => { p.err = (p.err || '') + d; });
+  p.wait = (re, ms = 10000, from = 0) => L.waitFor(() => p.lines.slice(from).find((l) => re.test(l)) || null, ms, 50);
+  p.stop = () => new Promise((r) => { p.on('exit', r); p.kill('SIGTERM'); });
+  return p;
+}
+
+async function world(o = {}) {
+  const t = await F.tenant();
+  const c = L.client(t.key);
+  const ok = (a, p) => c.request(a, p, { method: 'POST' });
+  const g = await ok('CreateGroup', { Name: 'gb', Region: 'cn-shanghai', InProtocol: 'gb28181', OutProtocol: 'flv,hls,rtmp' });
+  const gbId = '3402000000132' + digits(7);
+  const password = 'pw-' + digits(6);
+  const d = await ok('CreateDevice', { GroupId: g.Id, Name: 'cam', Type: 'ipc', GbId: gbId, Username: gbId, Password: password,
+    AutoStart: o.autoStart ? 'true' : 'false' });
+  return { t, ok, g, dev: { id: d.Id, gbId, password } };
+}
+
+for (const sipTp of ['udp', 'tcp']) for (const mediaTp of ['udp', 'tcp']) {
+test(`INVITE over ${sipTp}, media ${mediaTp}: playing, dialog stored; gb.bye sends BYE`, async () => {
+  const w = await world();
+  const sim = gbsim(['--server-id', w.g.GbId, '--device-id', w.dev.gbId, '--password', w.dev.password,
+    '--keepalive', '1', '--channels', '1', '--sip-transport', sipTp, '--video', path.join(media, 'h264.h264')]);
+  try {
+    assert.ok(await sim.wait(/^registered /), 'registered ' + (sim.err || ''));
+    const sid = await L.waitFor(() => L.sql(`SELECT s.id FROM streams s JOIN channels c ON c.stream_id = s.id WHERE c.device_id = ${w.dev.id}`).trim() || null, 10000, 100);
+    assert.ok(sid, 'stream');
+    const ch = L.sql(`SELECT gb_id FROM channels WHERE device_id = ${w.dev.id}`).trim();
+    const tid = w.t.tenantId;
+    L.sql(`INSERT INTO gb_sessions (stream_id, tenant_id, device_id, channel_gb_id, media_owner, media_ip, media_port, transport, ssrc)
+      VALUES (${sid}, ${tid}, ${w.dev.id}, '${ch}', 'test:1', '127.0.0.1', 59999, '${mediaTp}', '0200001234')`);
+    L.sql(`INSERT INTO jobs (tenant_id, kind, target, payload) VALUES (${tid}, 'gb.invite', ${sid}, '{}')`);
+    const inv = await sim.wait(/^invite /);
+    assert.ok(inv, 'gbsim saw the INVITE');
+    assert.match(inv, new RegExp(` ${mediaTp} `));
+    const row = await L.waitFor(() => { const r = L.sql(`SELECT state, sip_owner, dialog FROM gb_sessions WHERE stream_id = ${sid}`).trim(); return r.startsWith('playing') ? r : null; }, 10000, 100);
+    assert.ok(row, 'playing');
+    const dialog = JSON.parse(row.split('\t')[2]);
+    assert.ok(dialog.call_id && dialog.from_tag && dialog.to_tag && dialog.target, row);
+    assert.equal(dialog.transport, sipTp);
+    assert.equal(L.sql(`SELECT state FROM jobs WHERE kind = 'gb.invite' AND target = ${sid}`).trim(), 'done');
+    const n = sim.lines.length;
+    L.sql(`UPDATE gb_sessions SET state = 'closing' WHERE stream_id = ${sid}`);
+    L.sql(`INSERT INTO jobs (tenant_id, kind, target, payload) VALUES (${tid}, 'gb.bye', ${sid}, '{}')`);
+    assert.ok(await sim.wait(/^bye /, 10000, n), 'gbsim saw the BYE');
+    assert.ok(await L.waitFor(() => L.sql(`SELECT COUNT(*) FROM gb_sessions WHERE stream_id = ${sid}`).trim() === '0' || null, 5000, 100), 'row deleted');
+    // device.catalog job
+    L.sql(`INSERT INTO jobs (tenant_id, kind, target, payload) VALUES (${tid}, 'device.catalog', ${w.dev.id}, '{}')`);
+    assert.ok(await L.waitFor(() => L.sql(`SELECT state FROM jobs WHERE kind = 'device.catalog' AND target = ${w.dev.id}`).trim() === 'done' || null, 5000, 100), 'catalog job done');
+  } finally { await sim.stop(); }
+});
+}
+
+test('gb.invite for a device not registered fails the job', async () => {
+  const w = await world();
+  const sid = F.stream(w.t, w.g.Id, { DeviceId: w.dev.id });
+  const tid = w.t.tenantId;
+  L.sql(`INSERT INTO gb_sessions (stream_id, tenant_id, device_id, channel_gb_id, media_owner, media_ip, media_port, ssrc)
+    VALUES (${sid}, ${tid}, ${w.dev.id}, '34020000001310000001', 'test:1', '127.0.0.1', 59999, '0200001234')`);
+  L.sql(`INSERT INTO jobs (tenant_id, kind, target, payload) VALUES (${tid}, 'gb.invite', ${sid}, '{}')`);
+  const r = await L.waitFor(() => { const s = L.sql(`SELECT state, last_error FROM jobs WHERE kind = 'gb.invite' AND target = ${sid}`).trim(); return s.startsWith('failed') ? s : null; }, 5000, 100);
+  assert.match(r || '', /not registered/);
+  L.sql(`INSERT INTO jobs (tenant_id, kind, target, payload) VALUES (${tid}, 'device.catalog', ${w.dev.id}, '{}')`);
+  const c = await L.waitFor(() => { const s = L.sql(`SELECT state, last_error FROM jobs WHERE kind = 'device.catalog' AND target = ${w.dev.id}`).trim(); return s.startsWith('failed') ? s : null; }, 5000, 100);
+  assert.match(c || '', /device offline/);
+});
+
+const dgram = require('node:dgram');
+function sipSend(text) {
+  return new Promise((resolve) => {
+    const s = dgram.createSocket('udp4');
+    const t = setTimeout(() => { s.close(); resolve(null); }, 3000);
+    s.on('message', (m) => { clearTimeout(t); s.close(); resolve(m.toString()); });
+    s.send(Buffer.from(text), SIP_PORT, '127.0.0.1');
+  });
+}
+
+test('a BYE from the device closes the session and queues stream.stop', async () => {
+  const w = await world();
+  const sim = gbsim(['--server-id', w.g.GbId, '--device-id', w.dev.gbId, '--password', w.dev.password,
+    '--keepalive', '1', '--channels', '1', '--video', path.join(media, 'h264.h264')]);
+  try {
+    assert.ok(await sim.wait(/^registered /));
+    const sid = await L.waitFor(() => L.sql(`SELECT s.id FROM streams s JOIN channels c ON c.stream_id = s.id WHERE c.device_id = ${w.dev.id}`).trim() || null, 10000, 100);
+    const ch = L.sql(`SELECT gb_id FROM channels WHERE device_id = ${w.dev.id}`).trim();
+    const tid = w.t.tenantId;
+    L.sql(`INSERT INTO gb_sessions (stream_id, tenant_id, device_id, channel_gb_id, media_owner, media_ip, media_port, ssrc)
+      VALUES (${sid}, ${tid}, ${w.dev.id}, '${ch}', 'test:1', '127.0.0.1', 59999, '0200001234')`);
+    L.sql(`INSERT INTO jobs (tenant_id, kind, target, payload) VALUES (${tid}, 'gb.invite', ${sid}, '{}')`);
+    const row = await L.waitFor(() => { const r = L.sql(`SELECT dialog FROM gb_sessions WHERE stream_id = ${sid} AND state = 'playing'`).trim(); return r || null; }, 10000, 100);
+    const d = JSON.parse(row);
+    // the device hangs up: From/To swapped, our Call-ID
+    const bye = `BYE sip:${w.g.GbId}@127.0.0.1:${SIP_PORT} SIP/2.0\r\n` +
+      `Via: SIP/2.0/UDP 127.0.0.1:5999;rport;branch=z9hG4bK${digits(9)}\r\n` +
+      `From: ${d.to}\r\nTo: ${d.from}\r\nCall-ID: ${d.call_id}\r\nCSeq: 2 BYE\r\n` +
+      `Max-Forwards: 70\r\nContent-Length: 0\r\n\r\n`;
+    const ans = await sipSend(bye);
+    assert.match(ans || '', /^SIP\/2.0 200/);
+    assert.equal(L.sql(`SELECT state, dialog IS NULL FROM gb_sessions WHERE stream_id = ${sid}`).trim(), 'closing\t1');
+    assert.equal(L.sql(`SELECT state FROM jobs WHERE kind = 'stream.stop' AND target = ${sid}`).trim(), 'pending');
+    const again = await sipSend(bye.replace(/branch=z9hG4bK\d+/, 'branch=z9hG4bK' + digits(9)));
+    assert.match(again || '', /^SIP\/2.0 481/);
+  } finally { await sim.stop(); }
+});
+
+test('sipd restarts: registrations are loaded back and keepalives answered', async () => {
+  const w = await world();
+  const sim = gbsim(['--server-id', w.g.GbId, '--device-id', w.dev.gbId, '--password', w.dev.password,
+    '--keepalive', '1', '--channels', '1']);
+  try {
+    assert.ok(await sim.wait(/^registered /));
+    const pidf = path.join(process.env.VIGIL_VAR, 'run/sipd.pid');
+    const pid = Number(fs.readFileSync(pidf, 'utf8'));
+    process.kill(pid, 'SIGTERM');
+    await L.waitFor(() => { try { process.kill(pid, 0); return null; } catch { return true; } }, 5000, 50);
+    await new Promise((r) => setTimeout(r, 1500));
+    const log = fs.openSync(path.join(process.env.VIGIL_VAR, 'log/vigil-sipd.log'), 'a');
+    const p = spawn(path.join(ROOT, 'sipd/vigil-sipd'), ['-c', path.join(process.env.VIGIL_VAR, 'vigil.conf')],
+      { stdio: ['ignore', log, log], detached: true });
+    p.unref();
+    await new Promise((r) => setTimeout(r, 4000));
+    assert.equal(L.sql(`SELECT status FROM devices WHERE id = ${w.dev.id}`).trim(), 'on', 'still on');
+    assert.ok(!sim.lines.some((l) => /keepalive-failed|register-failed/.test(l)), sim.lines.join('\n'));
+    assert.match(L.sql(`SELECT owner FROM gb_registrations WHERE device_id = ${w.dev.id}`).trim(), new RegExp(`:${p.pid}$`));
+    // the loaded registration serves a catalog job
+    L.sql(`INSERT INTO jobs (tenant_id, kind, target, payload) VALUES (${w.t.tenantId}, 'device.catalog', ${w.dev.id}, '{}')`);
+    assert.ok(await L.waitFor(() => L.sql(`SELECT state FROM jobs WHERE kind = 'device.catalog' AND target = ${w.dev.id}`).trim() === 'done' || null, 5000, 100));
+  } finally { await sim.stop(); }
+});
+
+test('AutoStart: a new registration wants the streams started and queues their start', async () => {
+  const w = await world({ autoStart: true });
+  const args = ['--server-id', w.g.GbId, '--device-id', w.dev.gbId, '--password', w.dev.password,
+    '--keepalive', '1', '--channels', '1'];
+  let sim = gbsim(args);
+  let sid;
+  try {
+    assert.ok(await sim.wait(/^registered /));
+    // the first registration comes before the catalog makes the stream
+    sid = await L.waitFor(() => L.sql(`SELECT s.id FROM streams s JOIN channels c ON c.stream_id = s.id WHERE c.device_id = ${w.dev.id}`).trim() || null, 10000, 100);
+    assert.ok(sid, 'stream');
+  } finally { await sim.stop(); }
+  assert.ok(await L.waitFor(() => L.sql(`SELECT status FROM devices WHERE id = ${w.dev.id}`).trim() === 'off' || null, 5000, 100), 'off');
+  sim = gbsim(args);
+  try {
+    assert.ok(await sim.wait(/^registered /));
+    assert.ok(await L.waitFor(() => L.sql(`SELECT COUNT(*) FROM jobs WHERE kind = 'stream.start' AND target = ${sid}`).trim() === '1' || null, 5000, 100), 'one stream.start');
+    assert.equal(L.sql(`SELECT desired FROM streams WHERE id = ${sid}`).trim(), 'started');
+  } finally { await sim.stop(); }
+});
