@@ -257,6 +257,10 @@ gb_close(struct gb_stream *gs, const char *why, int retry)
 	    " reordered %llu bytes %llu", (unsigned long long)gs->stream_id,
 	    why, (unsigned long long)st.packets, (unsigned long long)st.lost,
 	    (unsigned long long)st.reordered, (unsigned long long)st.bytes);
+	if (gs->relay != NULL && relay_dropped(gs->relay) > 0)
+		log_info("gb stream %llu: %llu frames dropped before the relay"
+		    " (output too slow)", (unsigned long long)gs->stream_id,
+		    (unsigned long long)relay_dropped(gs->relay));
 	if (st.foreign || st.duplicates || st.malformed)
 		log_info("gb stream %llu: foreign SSRC %llu duplicates %llu"
 		    " malformed %llu", (unsigned long long)gs->stream_id,

@@ -63,7 +63,7 @@ struct gb_stream {
 	struct tsmap		 ts;
 	int64_t			 last_ms;
 	enum ps_codec		 vcodec, acodec;
-	int			 mixed_logged;
+	unsigned		 mixed_logged;	/* a bad stream warns once */
 	struct buf		 vconfig;	/* avcC or hvcC */
 	struct buf		 vsets;		/* parameter sets, Annex B */
 	unsigned		 width, height;

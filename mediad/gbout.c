@@ -356,8 +356,9 @@ gbout_params(struct gb_stream *gs, const struct ps_frame *f)
 		    nal_avc_size(sps, spsn, &w, &h) ? EBADMSG : 0;
 	if (e != 0) {
 		buf_free(&cfg);
-		log_warnx("gb stream %llu: parameter sets: %s",
-		    (unsigned long long)gs->stream_id, strerror(e));
+		if (!gs->mixed_logged++)
+			log_warnx("gb stream %llu: parameter sets: %s",
+			    (unsigned long long)gs->stream_id, strerror(e));
 		return gs->vconfig.len > 0 ? 0 : e;
 	}
 	if (cfg.len == gs->vconfig.len &&

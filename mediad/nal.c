@@ -255,11 +255,12 @@ nal_hevc_size(const uint8_t *sps, size_t n, unsigned *w, unsigned *h)
 static void
 nal_avc_scaling(struct nal_bits *r, unsigned n)
 {
-	int32_t last = 8, next = 8;
+	int64_t last = 8, next = 8;
 
+	/* delta_scale is -128..127 in a valid stream: modulo keeps any sane */
 	for (unsigned j = 0; j < n && !r->err; j++) {
 		if (next != 0)
-			next = (last + nal_se(r) + 256) % 256;
+			next = ((last + nal_se(r)) % 256 + 256) % 256;
 		last = next == 0 ? last : next;
 	}
 }
