@@ -36,17 +36,18 @@
 static const char gb_stream_sql[] =
     "SELECT s.group_id, s.device_id, s.app, s.name, s.enabled, s.desired,"
     " s.vod_start, s.vod_end, s.push_token_enc, d.params, d.auto_start,"
-    " d.enabled, g.enabled, t.status, c.gb_id"
+    " d.enabled, g.enabled, t.status, c.gb_id, g.lazy_pull"
     " FROM streams s JOIN devices d ON d.id = s.device_id"
     " AND d.tenant_id = s.tenant_id"
     " JOIN spaces g ON g.id = s.group_id AND g.tenant_id = s.tenant_id"
     " JOIN tenants t ON t.id = s.tenant_id"
-    " LEFT JOIN channels c ON c.stream_id = s.id AND c.tenant_id = s.tenant_id"
+    " LEFT JOIN channels c ON c.id = s.channel_id AND c.tenant_id = s.tenant_id"
     " WHERE s.id = ? AND s.tenant_id = ? AND s.protocol = 'gb28181'";
 enum gb_col {
 	GC_GROUP, GC_DEVICE, GC_APP, GC_NAME, GC_ENABLED, GC_DESIRED,
 	GC_VOD_START, GC_VOD_END, GC_TOKEN, GC_PARAMS, GC_AUTO_START,
-	GC_DEV_ENABLED, GC_SPACE_ENABLED, GC_TENANT_STATUS, GC_CHANNEL
+	GC_DEV_ENABLED, GC_SPACE_ENABLED, GC_TENANT_STATUS, GC_CHANNEL,
+	GC_LAZY
 };
 static const char gb_row_sql[] =
     "SELECT state, media_owner, TIMESTAMPDIFF(SECOND, updated_at, NOW(3))"
@@ -57,8 +58,9 @@ static const char gb_insert_sql[] =
     " media_port, transport, ssrc, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?,"
     " ?, ?, ?, ?, 'inviting')";
 static const char gb_end_lock_sql[] =
-    "SELECT s.group_id, s.enabled, s.desired, d.auto_start FROM streams s"
-    " LEFT JOIN devices d ON d.id = s.device_id WHERE s.id = ? FOR UPDATE";
+    "SELECT s.group_id, s.enabled, s.desired, d.auto_start, s.vod_start"
+    " FROM streams s LEFT JOIN devices d ON d.id = s.device_id"
+    " WHERE s.id = ? FOR UPDATE";
 static const char *const gb_status_sql[] = {
 	"UPDATE streams SET status = 'off', stop_time = UTC_TIMESTAMP()"
 	" WHERE id = ? AND status = 'on'",
@@ -162,7 +164,7 @@ gb_graves(struct mediad *md, int all)
  */
 static int
 gb_end_db(struct mediad *md, uint64_t stream_id, uint64_t tenant,
-    unsigned retry)
+    unsigned retry, int unwant)
 {
 	struct db_res *r = NULL;
 	uint64_t changed = 0, group;
@@ -183,7 +185,9 @@ gb_end_db(struct mediad *md, uint64_t stream_id, uint64_t tenant,
 		    (e = outbox_add(md->db, group, "stream.off", 0, stream_id,
 		    "off")) != 0))
 			goto out;
+		/* a playback ends when its range does: never again */
 		if (retry > 0 && auto_start != NULL && atoi(auto_start) == 1 &&
+		    db_res_get(r, 0, 4, NULL) == NULL &&
 		    atoi(db_res_get(r, 0, 1, NULL)) == 1 &&
 		    strcmp(db_res_get(r, 0, 2, NULL), "started") == 0) {
 			delay = retry > 5 ? GB_RETRY_MAX_S : 1 << retry;
@@ -197,6 +201,10 @@ gb_end_db(struct mediad *md, uint64_t stream_id, uint64_t tenant,
 			    (unsigned long long)stream_id, delay);
 		}
 	}
+	/* LazyPull: the viewers that wanted it are gone */
+	if (unwant && (e = db_exec(md->db, NULL, "UPDATE streams SET desired ="
+	    " 'stopped' WHERE id = ?", "i", (int64_t)stream_id)) != 0)
+		goto out;
 	if ((e = db_exec(md->db, NULL, "UPDATE gb_sessions SET state ="
 	    " 'closing' WHERE stream_id = ?", "i", (int64_t)stream_id)) != 0 ||
 	    (e = job_enqueue(md->db, tenant, "gb.bye", stream_id,
@@ -218,18 +226,16 @@ out:
 static void
 gb_meter(struct gb_stream *gs)
 {
-	const struct rtp_stats *st;
+	struct rtp_stats st;
 	struct usage_entry *u;
 
-	if (gs->rtp == NULL)
-		return;
-	st = rtp_recv_stats(gs->rtp);
-	if (st->bytes == gs->bytes_metered ||
+	gbrecv_stats(gs, &st);
+	if (st.bytes == gs->bytes_metered ||
 	    (u = usage_get(gs->md, gs->stream_id, gs->tenant_id)) == NULL)
 		return;
 	u->own_bytes_in = 1;
-	u->bytes_in += st->bytes - gs->bytes_metered;
-	gs->bytes_metered = st->bytes;
+	u->bytes_in += st.bytes - gs->bytes_metered;
+	gs->bytes_metered = st.bytes;
 }
 
 static void
@@ -242,16 +248,18 @@ gb_free(struct gb_stream *gs)
 	free(gs);
 }
 
-/* Ends gs: receiver, outputs, statuses; retry: after no media. */
+/*
+ * Ends gs: receiver, outputs, statuses; retry: after no media (AutoStart);
+ * unwant: the stream is no longer desired (LazyPull idle).
+ */
 static void
-gb_close(struct gb_stream *gs, const char *why, int retry)
+gb_close(struct gb_stream *gs, const char *why, int retry, int unwant)
 {
 	struct mediad *md = gs->md;
 	struct gb_stream **pp;
-	struct rtp_stats st = { 0 };
+	struct rtp_stats st;
 
-	if (gs->rtp != NULL)
-		st = *rtp_recv_stats(gs->rtp);
+	gbrecv_stats(gs, &st);
 	gb_meter(gs);
 	log_info("gb stream %llu closed (%s): packets %llu lost %llu"
 	    " reordered %llu bytes %llu", (unsigned long long)gs->stream_id,
@@ -276,7 +284,7 @@ gb_close(struct gb_stream *gs, const char *why, int retry)
 		}
 	/* media flowed: the next retry starts the backoff over */
 	gb_end_db(md, gs->stream_id, gs->tenant_id, !retry ? 0 :
-	    gs->got_media ? 1 : gs->retry + 1);
+	    gs->got_media ? 1 : gs->retry + 1, unwant);
 	gb_free(gs);
 }
 
@@ -435,6 +443,7 @@ gb_job_start(struct mediad *md, const struct job *j)
 	    NULL));
 	gs->tcp = gb_json_is(db_res_get(r, 0, GC_PARAMS, NULL),
 	    "MediaTransport", "tcp");
+	gs->lazy = atoi(db_res_get(r, 0, GC_LAZY, NULL)) == 1;
 	snprintf(aad, sizeof(aad), "%llu", (unsigned long long)j->target);
 	if ((enc = db_res_get(r, 0, GC_TOKEN, &len)) == NULL ||
 	    vault_open(aad, enc, len, &gs->token) != 0) {
@@ -442,6 +451,7 @@ gb_job_start(struct mediad *md, const struct job *j)
 		log_warnx("gb stream %s: push token does not open", aad);
 		gs->token = NULL;
 	}
+	/* a live stream's name is its channel's GbId */
 	if ((channel = db_res_get(r, 0, GC_CHANNEL, NULL)) == NULL)
 		channel = db_res_get(r, 0, GC_NAME, NULL);
 	vod = db_res_get(r, 0, GC_VOD_START, NULL);
@@ -482,7 +492,7 @@ gb_job_stop(struct mediad *md, const struct job *j)
 
 	if ((gs = gb_find(md, j->target)) != NULL) {
 		gb_close(gs, strcmp(j->kind, "stream.forbid") == 0 ?
-		    "forbidden" : "stopped", 0);
+		    "forbidden" : "stopped", 0, 0);
 		return 0;
 	}
 	/* not received here (another mediad, or one that died) */
@@ -493,7 +503,7 @@ gb_job_stop(struct mediad *md, const struct job *j)
 	open = db_res_rows(r) > 0 &&
 	    strcmp(db_res_get(r, 0, 0, NULL), "closing") != 0;
 	db_res_free(r);
-	return open ? gb_end_db(md, j->target, j->tenant_id, 0) : 0;
+	return open ? gb_end_db(md, j->target, j->tenant_id, 0, 0) : 0;
 }
 
 void
@@ -502,7 +512,34 @@ gb_drop(struct mediad *md, uint64_t stream_id)
 	struct gb_stream *gs;
 
 	if (md->gb != NULL && (gs = gb_find(md, stream_id)) != NULL)
-		gb_close(gs, "deleted", 0);
+		gb_close(gs, "deleted", 0, 0);
+}
+
+void
+gb_edge_clients(struct mediad *md, uint64_t stream_id, unsigned clients)
+{
+	struct gb_stream *gs;
+
+	if (md->gb != NULL && (gs = gb_find(md, stream_id)) != NULL)
+		gs->edge_clients = clients;
+}
+
+/*
+ * True while a LazyPull stream has viewers: HTTP-FLV ones here, RTMP ones
+ * at the edge (less the relay publishing and mediad's own pull for
+ * HTTP-FLV). HLS viewers are not seen: nginx serves the files.
+ */
+static int
+gb_watched(struct gb_stream *gs)
+{
+	unsigned flv = 0, pulls = 0;
+
+	for (struct session *s = gs->md->sessions; s != NULL; s = s->next)
+		if (s->stream_id == gs->stream_id && !s->closing) {
+			flv += s->nviewers;
+			pulls += s->up != NULL;
+		}
+	return flv > 0 || gs->edge_clients > 1 + pulls;
 }
 
 /* Timer: the UDP sockets (see gbrecv.c). */
@@ -528,8 +565,18 @@ gb_sweep(void *arg)
 		gb_meter(gs);
 		gbout_tick(gs, now);
 		last = gs->last_us ? gs->last_us : gs->started_us;
-		if (now - last > limit)
-			gb_close(gs, "no media", 1);
+		if (now - last > limit) {
+			gb_close(gs, "no media", 1, 0);
+			continue;
+		}
+		/* the idle time counts once the stream plays */
+		if (!gs->lazy || !gs->started)
+			continue;
+		if (gs->viewer_us == 0 || gb_watched(gs))
+			gs->viewer_us = now;
+		else if (now - gs->viewer_us > (uint64_t)md->conf->lazy_idle *
+		    1000000)
+			gb_close(gs, "LazyPull, no viewers", 0, 1);
 	}
 	gb_graves(md, 0);
 }
@@ -554,7 +601,7 @@ gb_orphans(struct mediad *md)
 		log_info("gb stream %llu: session of a previous worker ended",
 		    (unsigned long long)id);
 		gb_end_db(md, id, strtoull(db_res_get(r, i, 1, NULL), NULL, 10),
-		    1);
+		    1, 0);
 	}
 	db_res_free(r);
 }
@@ -628,7 +675,7 @@ gb_stop_all(struct mediad *md)
 		return;
 	/* AutoStart devices come back with the next worker */
 	while (gb->streams != NULL)
-		gb_close(gb->streams, "mediad stopping", 1);
+		gb_close(gb->streams, "mediad stopping", 1, 0);
 	gb_graves(md, 1);
 	gballoc_ports_free(&gb->ports);
 	free(gb->dgrams);

@@ -18,6 +18,7 @@
 
 struct relay;
 struct rtp_recv;
+struct rtp_stats;
 struct transcode;
 
 #define GB_BATCH		16		/* datagrams per recvmmsg */
@@ -52,9 +53,14 @@ struct gb_stream {
 	unsigned		 retry;		/* of the job that started it */
 	uint64_t		 started_us, last_us;	/* last packet */
 	int			 got_media;
+	/* LazyPull: stopped lazy_idle s after its last viewer */
+	int			 lazy;
+	uint64_t		 viewer_us;	/* last seen with viewers */
+	unsigned		 edge_clients;	/* RTMP, publisher included */
 	/* receiving (gbrecv.c) */
 	struct loop_ev		 udp_ev, lis_ev, tcp_ev; /* fd -1: none */
 	struct rtp_recv		*rtp;		/* once the SSRC is settled */
+	struct rtp_stats	*rtp_past;	/* of earlier TCP connections */
 	uint32_t		 foreign_ssrc;
 	unsigned		 foreign_n;
 	struct ps_demux		*ps;
@@ -78,7 +84,6 @@ struct gb_stream {
 	struct relay		*relay;		/* H.264: edge; H.265: HLS */
 	uint64_t		 relay_retry_us;
 	unsigned		 relay_fails;
-	int			 on;		/* H.265: status set by us */
 	struct session		*flv;		/* H.265: local HTTP-FLV */
 	int64_t			 flv_origin;
 	int64_t			 flv_last[2];
@@ -115,6 +120,8 @@ int	gbrecv_open(struct gb_stream *gs);
 void	gbrecv_close(struct gb_stream *gs);
 /* Reads every datagram waiting on the UDP socket of gs. */
 void	gbrecv_drain(struct gb_stream *gs);
+/* The RTP counters of gs so far (all its TCP connections). */
+void	gbrecv_stats(const struct gb_stream *gs, struct rtp_stats *st);
 
 /* gbout.c */
 /* Handles one demuxed frame (the ps_demux callback). */

@@ -221,7 +221,6 @@ gbout_start(struct gb_stream *gs)
 	if (gs->vcodec == PS_CODEC_H265) {
 		/* not on the edge: mediad says it is on, and serves it */
 		gb_status(gs->md, gs->stream_id, gs->group_id, 1);
-		gs->on = 1;
 		if (session_local_open(gs->md, &gs->flv, gs->app,
 		    gs->stream_id, gs->tenant_id) == 0) {
 			gbout_flv_vseq(gs);
@@ -565,6 +564,7 @@ gbout_tick(struct gb_stream *gs, uint64_t now)
 	}
 	gb_bury(gs->md, gs->relay);
 	gs->relay = NULL;
+	gs->edge_clients = 0;
 	gs->relay_fails++;
 	gs->relay_retry_us = now + 1000000ULL * (gs->relay_fails > 4 ?
 	    GBOUT_RETRY_MAX_S : 1u << gs->relay_fails);

@@ -111,6 +111,28 @@ gbrecv_drain(struct gb_stream *gs)
 	}
 }
 
+void
+gbrecv_stats(const struct gb_stream *gs, struct rtp_stats *st)
+{
+	const struct rtp_stats *p = gs->rtp_past, *c;
+
+	*st = p != NULL ? *p : (struct rtp_stats){ 0 };
+	if (gs->rtp == NULL)
+		return;
+	c = rtp_recv_stats(gs->rtp);
+	st->packets += c->packets;
+	st->bytes += c->bytes;
+	st->lost += c->lost;
+	st->reordered += c->reordered;
+	st->duplicates += c->duplicates;
+	st->foreign += c->foreign;
+	st->malformed += c->malformed;
+}
+
+/*
+ * The device's connection ended: a new one starts RFC 4571 framing and
+ * the SSRC afresh, so the receiver goes (its counters are kept).
+ */
 static void
 gbrecv_tcp_end(struct gb_stream *gs, const char *why)
 {
@@ -119,9 +141,16 @@ gbrecv_tcp_end(struct gb_stream *gs, const char *why)
 	loop_del(gs->md->loop, &gs->tcp_ev);
 	close(gs->tcp_ev.fd);
 	gs->tcp_ev.fd = -1;
-	/* a new connection starts framing afresh */
-	if (gs->rtp != NULL)
-		rtp_recv_flush(gs->rtp);
+	if (gs->rtp == NULL)
+		return;
+	if (gs->rtp_past != NULL ||
+	    (gs->rtp_past = calloc(1, sizeof(*gs->rtp_past))) != NULL)
+		gbrecv_stats(gs, gs->rtp_past);
+	rtp_recv_flush(gs->rtp);
+	rtp_recv_free(gs->rtp);
+	gs->rtp = NULL;
+	/* a frame cut in the middle is dropped */
+	ps_demux_loss(gs->ps);
 }
 
 static void
@@ -278,6 +307,8 @@ gbrecv_close(struct gb_stream *gs)
 	gs->port = 0;
 	rtp_recv_free(gs->rtp);
 	gs->rtp = NULL;
+	free(gs->rtp_past);
+	gs->rtp_past = NULL;
 	ps_demux_free(gs->ps);
 	gs->ps = NULL;
 }

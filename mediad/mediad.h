@@ -175,8 +175,11 @@ int	gb_job_start(struct mediad *md, const struct job *j);
 int	gb_job_stop(struct mediad *md, const struct job *j);
 /* Closes the session of a deleted stream, if any. */
 void	gb_drop(struct mediad *md, uint64_t stream_id);
-/* Timer: metering, the no-media timeout, relay restarts. */
+/* Timer: metering, the no-media timeout, relay restarts, LazyPull idle. */
 void	gb_sweep(void *arg);
+/* The edge's RTMP clients of a stream (reconcile.c reads its stat). */
+void	gb_edge_clients(struct mediad *md, uint64_t stream_id,
+	    unsigned clients);
 /* Closes every session (worker exit); AutoStart ones are retried. */
 void	gb_stop_all(struct mediad *md);
 

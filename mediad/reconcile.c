@@ -26,6 +26,7 @@ struct reconcile_live {
 	uint64_t	id;
 	uint64_t	bytes_in;
 	uint64_t	bytes_out;
+	unsigned	clients;	/* publisher included */
 	char		app[MEDIAD_APP_MAX + 1];
 };
 
@@ -100,6 +101,8 @@ reconcile_parse(const char *xml, size_t n, struct reconcile_live *out,
 			l->bytes_in = v ? strtoull(v, NULL, 10) : 0;
 			v = reconcile_elem(s, se, "bytes_out", &len);
 			l->bytes_out = v ? strtoull(v, NULL, 10) : 0;
+			v = reconcile_elem(s, se, "nclients", &len);
+			l->clients = v ? (unsigned)strtoul(v, NULL, 10) : 0;
 			memcpy(l->app, app, strlen(app) + 1);
 			if (l->id != 0)
 				count++;
@@ -173,6 +176,7 @@ reconcile_run(void *arg)
 		struct usage_entry *u;
 
 		reconcile_set(md, live[i].id, live[i].app, 1);
+		gb_edge_clients(md, live[i].id, live[i].clients);
 		/* metering: the edge's counter grows; a restart resets it */
 		for (u = md->usage; u != NULL; u = u->next)
 			if (u->stream_id == live[i].id)

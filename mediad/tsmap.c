@@ -19,7 +19,7 @@ tsmap_ms(struct tsmap *m, int64_t ts90)
 	d = (ts90 - m->last) & TSMAP_MASK;
 	if (d >= 1LL << 32)
 		d -= 1LL << 33;
-	if (d > TSMAP_JUMP || d < -TSMAP_JUMP)
+	if (d > TSMAP_JUMP || d < -TSMAP_BACK)
 		d = 0;
 	m->last = ts90;
 	m->acc += d;

@@ -8,7 +8,9 @@
 
 #include <stdint.h>
 
-#define TSMAP_JUMP	(10LL * 90000)	/* a bigger step is a clock reset */
+/* Steps beyond these are a clock reset (audio may trail video a little). */
+#define TSMAP_JUMP	(10LL * 90000)
+#define TSMAP_BACK	(2LL * 90000)
 
 struct tsmap {
 	int		 started;

@@ -288,7 +288,7 @@ static const char catalog_channel_insert_sql[] =
 static const char catalog_stream_insert_sql[] =
     "INSERT INTO streams (id, tenant_id, group_id, device_id, channel_id,"
     " app, name, protocol, desired, push_token_enc)"
-    " VALUES (?, ?, ?, ?, ?, ?, ?, 'gb28181', 'stopped', ?)";
+    " VALUES (?, ?, ?, ?, ?, ?, ?, 'gb28181', ?, ?)";
 static const char catalog_channel_link_sql[] =
     "UPDATE channels SET stream_id = ? WHERE id = ? AND tenant_id = ?";
 static const char catalog_channel_rename_sql[] =
@@ -343,7 +343,9 @@ catalog_cmp(const void *a, const void *b)
 
 /*
  * Channel chan's stream (see fcgi/actions/stream.c for RTMP's): named after
- * the channel's GbId, stopped, with a sealed push token for the edge.
+ * the channel's GbId, with a sealed push token for the edge; stopped, or
+ * started at once when the device has AutoStart (its first registration
+ * found no streams to start).
  */
 static int
 catalog_db_stream(struct sipd *sd, struct gb_dev *dev, const char *app,
@@ -359,12 +361,15 @@ catalog_db_stream(struct sipd *sd, struct gb_dev *dev, const char *app,
 	    (error = vault_seal(sid, token, &enc, &enclen)) != 0)
 		goto out;
 	if ((error = db_exec(sd->db, NULL, catalog_stream_insert_sql,
-	    "iiiiissb", (int64_t)strtoull(sid, NULL, 10),
+	    "iiiiisssb", (int64_t)strtoull(sid, NULL, 10),
 	    (int64_t)dev->tenant_id, (int64_t)dev->group_id, (int64_t)dev->id,
-	    chan, app, c->id, enc, enclen)) != 0)
+	    chan, app, c->id, dev->auto_start ? "started" : "stopped", enc,
+	    enclen)) != 0)
 		goto out;
-	error = db_exec(sd->db, NULL, catalog_channel_link_sql, "sii", sid,
-	    chan, (int64_t)dev->tenant_id);
+	if ((error = db_exec(sd->db, NULL, catalog_channel_link_sql, "sii",
+	    sid, chan, (int64_t)dev->tenant_id)) == 0 && dev->auto_start)
+		error = job_enqueue(sd->db, dev->tenant_id, "stream.start",
+		    strtoull(sid, NULL, 10), "{\"auto\":1}");
 out:
 	OPENSSL_cleanse(token, sizeof(token));
 	free(enc);

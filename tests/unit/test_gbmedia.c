@@ -114,6 +114,12 @@ test_tsmap(void)
 	T_OK(tsmap_ms(&m, 1000000000) == 80, "jump forward holds");
 	T_OK(tsmap_ms(&m, 1000003600) == 120, "then advances");
 	T_OK(tsmap_ms(&m, 90) == 120, "jump back holds");
+	T_OK(tsmap_ms(&m, 90 + 3600) == 160, "then advances");
+	/* a reconnected sender a few seconds behind: not time travel */
+	T_OK(tsmap_ms(&m, 90 + 3600 - 4 * 90000) == 160, "4 s back holds");
+	T_OK(tsmap_ms(&m, 90 + 7200 - 4 * 90000) == 200, "and advances");
+	T_OK(tsmap_ms(&m, 90 + 7200 - 4 * 90000 - 90000) == -800,
+	    "1 s back is followed");
 	m = (struct tsmap){ 0 };
 	tsmap_ms(&m, 9000);
 	T_OK(tsmap_ms(&m, 0) == -100, "before the first: negative");
