@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <unistd.h>
+
 #include <libconfig.h>
 
 #include "conf.h"
@@ -236,4 +238,43 @@ conf_free(struct vigil_conf *c)
 		    conf_opts[i].type == CT_GBDOMAIN)
 			free(*FIELD(c, &conf_opts[i], char *));
 	free(c);
+}
+
+static void
+conf_usage(const char *prog)
+{
+	fprintf(stderr,
+	    "usage: %s [-c file] [-t]\n"
+	    "  -c file  configuration (default: built-in values)\n"
+	    "  -t       test the configuration and exit\n", prog);
+	exit(2);
+}
+
+int
+conf_cli(int argc, char **argv, const char *prog, struct vigil_conf **cp,
+    const char **pathp, int *test)
+{
+	int ch;
+
+	log_init(prog);
+	*pathp = NULL;
+	*test = 0;
+	while ((ch = getopt(argc, argv, "c:th")) != -1) {
+		switch (ch) {
+		case 'c':
+			*pathp = optarg;
+			break;
+		case 't':
+			*test = 1;
+			break;
+		default:
+			conf_usage(prog);
+		}
+	}
+	if (optind != argc)
+		conf_usage(prog);
+	if (conf_load(cp, *pathp) != 0)
+		return 1;
+	log_verbosity = (*cp)->log_level;
+	return 0;
 }

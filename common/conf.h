@@ -61,6 +61,14 @@ struct vigil_conf {
  */
 int	conf_load(struct vigil_conf **cp, const char *path);
 void	conf_free(struct vigil_conf *c);
+/*
+ * A daemon's command line, [-c file] [-t]: starts logging as prog, loads
+ * the configuration into *cp (from *pathp, NULL: defaults) and sets the
+ * log level. 0 to go on (*test set for -t), or 1 when the configuration
+ * does not load; a usage error exits with 2.
+ */
+int	conf_cli(int argc, char **argv, const char *prog,
+	    struct vigil_conf **cp, const char **pathp, int *test);
 /* Resolves a path option against var_dir; the result is malloc'd. */
 char	*conf_path(const struct vigil_conf *c, const char *p);
 

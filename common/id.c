@@ -2,9 +2,12 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 
+#include "db.h"
 #include "id.h"
+#include "log.h"
 #include "vtime.h"
 
 static int id_own_slot = -1;
@@ -39,4 +42,34 @@ id_next(char out[ID_LEN])
 	id_last_ms = ms;
 	snprintf(out, ID_LEN, "%013" PRIu64 "%03d", ms, id_own_slot);
 	return 0;
+}
+
+int
+id_claim_slot(struct db *db)
+{
+	static const char sql[] = "SELECT GET_LOCK(?, 0)";
+	int start = (int)(getpid() % ID_SLOTS);
+
+	for (int i = 0; i < ID_SLOTS; i++) {
+		int slot = (start + i) % ID_SLOTS;
+		struct db_res *res;
+		char name[32];
+		const char *v;
+		int got;
+
+		snprintf(name, sizeof(name), "vigil.id.%03d", slot);
+		if (db_query(db, &res, sql, "s", name) != 0)
+			return -1;
+		v = db_res_get(res, 0, 0, NULL);
+		got = v != NULL && strcmp(v, "1") == 0;
+		db_res_free(res);
+		if (got) {
+			/* the slot's last holder may have run ahead */
+			usleep((ID_MAX_LEAD_MS + 1) * 1000);
+			id_set_slot(slot);
+			return 0;
+		}
+	}
+	log_warnx("no free id slot");
+	return -1;
 }

@@ -8,6 +8,8 @@
 
 #include <stdint.h>
 
+struct db;
+
 #define ID_LEN		17	/* 16 digits + NUL */
 #define ID_SLOTS	1000
 #define ID_MAX_LEAD_MS	100	/* a new slot holder waits this long first */
@@ -20,5 +22,10 @@ int	id_slot(void);
  * a burst borrows milliseconds ahead of the clock. EAGAIN without a slot.
  */
 int	id_next(char out[ID_LEN]);
+/*
+ * A db connect hook: takes a free slot for the connection's lifetime (a
+ * MariaDB GET_LOCK, released when the connection ends). 0 or -1.
+ */
+int	id_claim_slot(struct db *db);
 
 #endif

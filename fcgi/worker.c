@@ -43,37 +43,6 @@ worker_on_term(int sig)
 	worker_listen_fd = -1;
 }
 
-/* Takes a free id slot for this connection's lifetime (see id.h). */
-static int
-worker_claim_slot(struct db *db)
-{
-	static const char sql[] = "SELECT GET_LOCK(?, 0)";
-	int start = (int)(getpid() % ID_SLOTS);
-
-	for (int i = 0; i < ID_SLOTS; i++) {
-		int slot = (start + i) % ID_SLOTS;
-		struct db_res *res;
-		char name[32];
-		const char *v;
-		int got;
-
-		snprintf(name, sizeof(name), "vigil.id.%03d", slot);
-		if (db_query(db, &res, sql, "s", name) != 0)
-			return -1;
-		v = db_res_get(res, 0, 0, NULL);
-		got = v != NULL && strcmp(v, "1") == 0;
-		db_res_free(res);
-		if (got) {
-			/* the slot's last holder may have run ahead */
-			usleep((ID_MAX_LEAD_MS + 1) * 1000);
-			id_set_slot(slot);
-			return 0;
-		}
-	}
-	log_warnx("no free id slot");
-	return -1;
-}
-
 const char *
 api_param(const struct api_req *r, const char *name)
 {
@@ -279,7 +248,7 @@ worker_run(const struct vigil_conf *c, int listen_fd)
 	sigaction(SIGPIPE, &sa, NULL);
 	if (vault_init(c->master_key_file, 0) != 0)
 		return 1;
-	if (db_open(&db, c, worker_claim_slot) != 0)
+	if (db_open(&db, c, id_claim_slot) != 0)
 		return 1;
 	(void)db_connect(db);	/* early, so the first request is fast */
 	if (FCGX_Init() != 0 ||

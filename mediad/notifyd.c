@@ -5,7 +5,6 @@
  * byte to a self-pipe that the loop watches.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include <stdio.h>
@@ -37,17 +36,6 @@ struct notifyd {
 	int			 stopping;
 	int			 db_down;	/* log the outage once */
 };
-
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: vigil-notifyd [-c file] [-t]\n"
-	    "  -c file  configuration (default: built-in values)\n"
-	    "  -t       test the configuration and the master key, "
-	    "and exit\n");
-	exit(2);
-}
 
 /* Opens what a configuration needs: the master key and the database. */
 static int
@@ -243,28 +231,12 @@ int
 main(int argc, char **argv)
 {
 	struct notifyd n = { 0 };
-	const char *path = NULL;
-	int ch, test = 0, rc = 1;
+	const char *path;
+	int test, rc = 1;
 
-	log_init("vigil-notifyd");
-	while ((ch = getopt(argc, argv, "c:th")) != -1) {
-		switch (ch) {
-		case 'c':
-			path = optarg;
-			break;
-		case 't':
-			test = 1;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (optind != argc)
-		usage();
-	if (conf_load(&n.conf, path) != 0)
+	if (conf_cli(argc, argv, "vigil-notifyd", &n.conf, &path, &test) != 0)
 		return 1;
 	n.conf_path = path;
-	log_verbosity = n.conf->log_level;
 	if (test) {
 		if (vault_init(n.conf->master_key_file, 0) != 0) {
 			fprintf(stderr, "vigil-notifyd: cannot load the master "

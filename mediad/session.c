@@ -66,6 +66,22 @@ session_lookup(struct mediad *md, const char *app, uint64_t stream_id,
 	return e;
 }
 
+/* A session of app/stream_id, not yet fed nor listed; NULL without memory. */
+static struct session *
+session_new(struct mediad *md, const char *app, uint64_t stream_id,
+    uint64_t tenant)
+{
+	struct session *s;
+
+	if ((s = calloc(1, sizeof(*s))) == NULL)
+		return NULL;
+	s->md = md;
+	s->stream_id = stream_id;
+	s->tenant_id = tenant;
+	snprintf(s->app, sizeof(s->app), "%s", app);
+	return s;
+}
+
 static int
 session_alloc(struct session **sp, struct mediad *md, const char *app,
     uint64_t stream_id, uint64_t tenant, const char *token)
@@ -74,12 +90,8 @@ session_alloc(struct session **sp, struct mediad *md, const char *app,
 	char url[768];
 	int e;
 
-	if ((s = calloc(1, sizeof(*s))) == NULL)
+	if ((s = session_new(md, app, stream_id, tenant)) == NULL)
 		return ENOMEM;
-	s->md = md;
-	s->stream_id = stream_id;
-	s->tenant_id = tenant;
-	snprintf(s->app, sizeof(s->app), "%s", app);
 	snprintf(url, sizeof(url), "%s/%s/%llu?token=%s", md->conf->edge_rtmp,
 	    app, (unsigned long long)stream_id, token);
 	e = upstream_start(&s->up, url);
@@ -307,12 +319,8 @@ session_local_open(struct mediad *md, struct session **sp, const char *app,
 {
 	struct session *s;
 
-	if ((s = calloc(1, sizeof(*s))) == NULL)
+	if ((s = session_new(md, app, stream_id, tenant)) == NULL)
 		return ENOMEM;
-	s->md = md;
-	s->stream_id = stream_id;
-	s->tenant_id = tenant;
-	snprintf(s->app, sizeof(s->app), "%s", app);
 	s->ev.fd = -1;
 	s->next = md->sessions;
 	md->sessions = s;

@@ -4,7 +4,6 @@
  * memory, media sessions from the job table, MANSCDP bodies handed over.
  */
 #include <errno.h>
-#include <getopt.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -23,16 +22,6 @@
 #include "sip.h"
 
 #define MAIN_STATS_S	60
-
-static void
-usage(void)
-{
-	fprintf(stderr,
-	    "usage: vigil-sipd [-c file] [-t]\n"
-	    "  -c file  configuration (default: built-in values)\n"
-	    "  -t       test the configuration and exit\n");
-	exit(2);
-}
 
 static void
 main_on_signal(void *arg, uint32_t events)
@@ -87,42 +76,6 @@ static const struct {
 	{ 10000, keepalive_flush },
 };
 
-/*
- * A db connect hook: takes a free id slot (common/id.h) for the
- * connection's lifetime, as the API's workers do: the catalog creates
- * streams with new ids. (The same as fcgi/worker.c's; a shared one in
- * common/ would serve both.)
- */
-static int
-main_claim_slot(struct db *db)
-{
-	static const char sql[] = "SELECT GET_LOCK(?, 0)";
-	int start = (int)(getpid() % ID_SLOTS);
-
-	for (int i = 0; i < ID_SLOTS; i++) {
-		int slot = (start + i) % ID_SLOTS;
-		struct db_res *res;
-		char name[32];
-		const char *v;
-		int got;
-
-		snprintf(name, sizeof(name), "vigil.id.%03d", slot);
-		if (db_query(db, &res, sql, "s", name) != 0)
-			return -1;
-		v = db_res_get(res, 0, 0, NULL);
-		got = v != NULL && strcmp(v, "1") == 0;
-		db_res_free(res);
-		if (got) {
-			/* the slot's last holder may have run ahead */
-			usleep((ID_MAX_LEAD_MS + 1) * 1000);
-			id_set_slot(slot);
-			return 0;
-		}
-	}
-	log_warnx("no free id slot");
-	return -1;
-}
-
 /* The hostname as owners use it: letters, digits, dots and dashes only,
  * so "host:%" is a LIKE pattern without wildcards of its own. */
 static void
@@ -153,7 +106,7 @@ main_run(struct vigil_conf *cf)
 	if (pidfile_write(cf->sipd_pid_file) != 0 ||
 	    sigpipe_open(sigs, sizeof(sigs) / sizeof(sigs[0])) != 0 ||
 	    vault_init(cf->master_key_file, 0) != 0 ||
-	    loop_alloc(&l) != 0 || db_open(&sd.db, cf, main_claim_slot) != 0)
+	    loop_alloc(&l) != 0 || db_open(&sd.db, cf, id_claim_slot) != 0)
 		goto out;
 	sig_ev = (struct loop_ev){ .fd = sigpipe_fd(), .events = EPOLLIN,
 	    .cb = main_on_signal, .arg = l };
@@ -186,27 +139,11 @@ int
 main(int argc, char **argv)
 {
 	struct vigil_conf *c;
-	const char *path = NULL;
-	int ch, test = 0;
+	const char *path;
+	int test;
 
-	log_init("vigil-sipd");
-	while ((ch = getopt(argc, argv, "c:th")) != -1) {
-		switch (ch) {
-		case 'c':
-			path = optarg;
-			break;
-		case 't':
-			test = 1;
-			break;
-		default:
-			usage();
-		}
-	}
-	if (optind != argc)
-		usage();
-	if (conf_load(&c, path) != 0)
+	if (conf_cli(argc, argv, "vigil-sipd", &c, &path, &test) != 0)
 		return 1;
-	log_verbosity = c->log_level;
 	if (test) {
 		fprintf(stderr, "vigil-sipd: configuration %s is ok\n",
 		    path ? path : "(defaults)");

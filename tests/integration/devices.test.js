@@ -54,7 +54,8 @@ function bind(t, streamId) {
 
 const one = (q) => L.sql(q).trim();
 const count = (q) => Number(one(q));
-const jobs = (t, kind) => L.sql(`SELECT target, payload, state FROM jobs
+// what the API queued (the daemons of the stack under test run them)
+const jobs = (t, kind) => L.sql(`SELECT target, payload FROM jobs
   WHERE tenant_id = ${t.tenantId} AND kind = '${kind}' ORDER BY target`)
   .split('\n').filter(Boolean).map((l) => l.split('\t'));
 
@@ -583,12 +584,12 @@ test('StartDevice: desired state, sealed AccessInfo and one job per stream', asy
   assert.deepEqual(Object.keys(r).sort(), ['Id', 'RequestId']);
   assert.equal(r.Id, id);
   assert.deepEqual(state('devices', id), ['new', 'started'], 'status untouched');
-  assert.deepEqual(state('streams', on), ['on', 'started']);
-  assert.deepEqual(state('streams', off), ['off', 'started']);
+  // the status is the media plane's (mediad turns a stream without media off)
+  assert.equal(state('streams', on)[1], 'started');
+  assert.equal(state('streams', off)[1], 'started');
   assert.deepEqual(state('streams', forbidden), ['off', 'stopped'], 'forbidden: not started');
   const payload = JSON.stringify({ device: id });
-  assert.deepEqual(jobs(t, 'stream.start'), [[on, payload, 'pending'],
-    [off, payload, 'pending']].sort());
+  assert.deepEqual(jobs(t, 'stream.start'), [[on, payload], [off, payload]].sort());
   for (const sid of [on, off]) {
     const hex = one(`SELECT HEX(access_info_enc) FROM streams WHERE id = ${sid}`);
     assert.ok(hex.length > 0);
@@ -649,11 +650,11 @@ test('StopDevice: desired stopped and one job per stream, status untouched', asy
   assert.deepEqual(Object.keys(r).sort(), ['Id', 'RequestId']);
   assert.equal(r.Id, id);
   assert.deepEqual(state('devices', id), ['new', 'stopped']);
-  assert.deepEqual(state('streams', on), ['on', 'stopped'], 'the daemon turns it off');
-  assert.deepEqual(state('streams', off), ['off', 'stopped']);
+  assert.equal(state('streams', on)[1], 'stopped', 'the daemon turns it off');
+  assert.equal(state('streams', off)[1], 'stopped');
   const payload = JSON.stringify({ device: id });
-  assert.deepEqual(jobs(t, 'stream.stop'), [[on, payload, 'pending'],
-    [off, payload, 'pending'], [forbidden, payload, 'pending']].sort());
+  assert.deepEqual(jobs(t, 'stream.stop'), [[on, payload], [off, payload],
+    [forbidden, payload]].sort());
 
   const theirs = await create(other.c, other.g);
   await fails(t.key, 'StopDevice', {}, 400, 'MissingParameter', 'Id');

@@ -54,9 +54,20 @@ function stream(t, groupId, o = {}) {
     app, name, protocol, status, enabled) VALUES (${id}, ${t.tenantId},
     ${groupId}, ${o.DeviceId || 'NULL'}, ${o.ChannelId || 'NULL'},
     ${q(o.App || 'live')}, ${q(o.Name || 'fixture stream')},
-    ${q(o.Protocol || 'gb28181')}, ${q(o.Status || 'off')},
-    ${o.Enabled === false ? 0 : 1})`);
+    ${q(o.Protocol || 'gb28181')}, 'off', ${o.Enabled === false ? 0 : 1})`);
+  if (o.Status === 'on') live(t, id);
   return id;
+}
+
+// A gb28181 stream on, as if another host's mediad received it: the media
+// plane of the stack under test leaves a session it does not own alone.
+function live(t, streamId) {
+  L.sql(`INSERT IGNORE INTO gb_sessions (stream_id, tenant_id, device_id,
+    channel_gb_id, media_owner, media_ip, media_port, ssrc, state)
+    SELECT id, tenant_id, COALESCE(device_id, 0), '', 'fixture.host:0',
+    '127.0.0.1', 9, '0000000000', 'playing' FROM streams WHERE id = ${streamId}
+    AND protocol = 'gb28181'`);
+  L.sql(`UPDATE streams SET status = 'on' WHERE id = ${streamId}`);
 }
 
 // A channel of a device with its stream; returns { channelId, streamId }.
@@ -72,4 +83,4 @@ function channel(t, groupId, deviceId, o = {}) {
   return { channelId: Number(channelId), streamId };
 }
 
-module.exports = { newId, tenant, tenantId, space, device, stream, channel, q };
+module.exports = { newId, tenant, tenantId, space, device, stream, live, channel, q };

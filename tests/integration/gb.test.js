@@ -110,6 +110,9 @@ async function world(o = {}) {
     const params = { GroupId: g.Id, Name: d.Name || 'cam', Type: d.Type || 'ipc',
       GbId: gbId, Username: gbId, Password: password,
       AutoStart: d.AutoStart ? 'true' : 'false' };
+    for (const k of ['AutoPos', 'PosInterval', 'AlarmMethod']) {
+      if (d[k] !== undefined) params[k] = String(d[k]);
+    }
     if (d.Params) params.Params = JSON.stringify(d.Params);
     const r = await ok('CreateDevice', params);
     return { id: r.Id, gbId, password };
@@ -354,6 +357,34 @@ test('playback: DescribeStreamURL Type=vod INVITEs s=Playback with the range', a
     assert.ok(await waitFor(() => probe(url), 20000, 500), 'playback plays');
     const row = L.sql(`SELECT vod_start, vod_end FROM streams WHERE id = ${vid}`).trim();
     assert.equal(row, `${from}\t${from + 600}`);
+  } finally {
+    await sim.stop();
+  }
+});
+
+test('AutoPos and AlarmMethod: positions and alarms stored, alarm callbacks', async () => {
+  const w = await world();
+  const dev = await w.device({ AutoPos: true, PosInterval: 1, AlarmMethod: '0' });
+  const sim = w.sim(dev, ['--channels', '1', '--alarm-after', '2']);
+  try {
+    assert.ok(await sim.wait(/^subscribe .*MobilePosition/, 15000), 'MobilePosition subscribed');
+    assert.ok(await sim.wait(/^subscribe .*Alarm/, 15000), 'Alarm subscribed');
+    assert.ok(await waitFor(() => (Number(L.sql(`SELECT COUNT(*) FROM gb_positions
+      WHERE device_id = ${dev.id}`).trim()) >= 2) || null), 'positions stored');
+    const d = await w.ok('DescribeDevice', { Id: dev.id });
+    assert.ok(d.Longitude !== '' && d.Latitude !== '', JSON.stringify(d));
+    assert.equal(L.sql(`SELECT CONCAT(longitude, ',', latitude) FROM gb_positions
+      WHERE device_id = ${dev.id} ORDER BY id DESC LIMIT 1`).trim(),
+    `${d.Longitude},${d.Latitude}`, 'the device follows its newest position');
+    assert.ok(await sim.wait(/^alarm /, 15000), 'the device sent an alarm');
+    assert.ok(await waitFor(() => (L.sql(`SELECT COUNT(*) FROM gb_alarms
+      WHERE device_id = ${dev.id}`).trim() === '1') || null), 'alarm stored');
+    const ev = await waitFor(() => L.sql(`SELECT body FROM outbox WHERE group_id = ${w.group}
+      AND body LIKE '%"Event":"alarm"%'`).trim() || null);
+    assert.ok(ev, 'alarm callback queued');
+    const body = JSON.parse(ev.split('\n')[0]);
+    assert.equal(body.DeviceId, dev.id);
+    assert.ok(body.Alarm && body.Alarm.Time, ev);
   } finally {
     await sim.stop();
   }

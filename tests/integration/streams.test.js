@@ -70,8 +70,9 @@ async function world() {
 }
 
 const row = (sql) => L.sql(sql).trim().split('\t');
+// the jobs the API queued (not the media plane's own, e.g. gb.invite)
 const jobs = (w, target) => L.sql(`SELECT kind FROM jobs WHERE tenant_id = ${w.t.tenantId}
-  AND target = ${target} ORDER BY id`).split('\n').filter(Boolean);
+  AND target = ${target} AND kind NOT LIKE 'gb.%' ORDER BY id`).split('\n').filter(Boolean);
 const window = () => ({ StartTime: iso(Date.now() - 3600e3), StopTime: iso(Date.now() + 3600e3) });
 
 // The conformance table. ok(w) gives a succeeding request; invalid lists
@@ -390,7 +391,8 @@ test('BatchStartStreams/BatchStopStreams: an Error per refused item, the rest do
 
 test('DescribeStream: gb28181 and rtmp streams, every field', async () => {
   const w = await world();
-  L.sql(`UPDATE streams SET status = 'on', start_time = '2024-03-01 10:00:00',
+  F.live(w.t, w.gbStream);
+  L.sql(`UPDATE streams SET start_time = '2024-03-01 10:00:00',
     stop_time = '2024-03-01 09:00:00' WHERE id = ${w.gbStream}`);
   const g = await w.c.request('DescribeStream', { Id: w.gbStream });
   assert.equal(g.Protocol, 'gb28181');
@@ -477,6 +479,7 @@ test('DescribeStreams: time errors and a Name with LIKE wildcards', async () => 
 test('DescribeStreams and ScreenShowStreams: pagination edges', async () => {
   const w = await world();
   for (let i = 0; i < 3; i++) F.stream(w.t, w.rtmp, { Name: `s${i}`, Status: 'on' });
+  F.live(w.t, w.gbStream);
   L.sql(`UPDATE streams SET status = 'on' WHERE tenant_id = ${w.t.tenantId}`);
   for (const [action, base] of [['DescribeStreams', window()], ['ScreenShowStreams', {}]]) {
     const all = await w.c.request(action, base);
@@ -528,13 +531,32 @@ test('DescribeStreamURL: type-A signed URLs for rtmp, flv and hls', async () => 
   }
   // Expire, and a vod range carried as start/end
   const t0 = Math.floor(Date.now() / 1000);
-  const r = await w.c.request('DescribeStreamURL', { Id: w.gbStream, OutProtocol: 'hls',
+  // vod of an RTMP stream carries the range; of a GB28181 channel, it is a
+  // playback stream of its own (the same for the same range)
+  const v = await w.c.request('DescribeStreamURL', { Id: w.stream, OutProtocol: 'hls',
     AuthKey: 'my-Key_1', Expire: 604800, Type: 'vod', StartTime: 1571639499, EndTime: 1571643099 });
-  assert.ok(r.ExpireTime >= t0 + 604800 && r.ExpireTime <= t0 + 604802);
-  const u = checkSigned(r.Url, { origin: http, uri: `/live/${w.gbStream}.m3u8`, key: 'my-Key_1',
-    uid: 1, exp: r.ExpireTime });
-  assert.equal(u.searchParams.get('start'), '1571639499');
-  assert.equal(u.searchParams.get('end'), '1571643099');
+  assert.ok(v.ExpireTime >= t0 + 604800 && v.ExpireTime <= t0 + 604802);
+  const vu = checkSigned(v.Url, { origin: http, uri: `/cam/${w.stream}.m3u8`, key: 'my-Key_1',
+    uid: 1, exp: v.ExpireTime });
+  assert.equal(vu.searchParams.get('start'), '1571639499');
+  assert.equal(vu.searchParams.get('end'), '1571643099');
+  const vod = { Id: w.gbStream, OutProtocol: 'hls', AuthKey: 'my-Key_1', Type: 'vod',
+    StartTime: 1571639499, EndTime: 1571643099 };
+  const r = await w.c.request('DescribeStreamURL', vod);
+  const pb = new URL(r.Url).pathname.match(/^\/live\/(\d+)\.m3u8$/)[1];
+  assert.notEqual(pb, w.gbStream);
+  checkSigned(r.Url, { origin: http, uri: `/live/${pb}.m3u8`, key: 'my-Key_1', uid: 1,
+    exp: r.ExpireTime });
+  assert.deepEqual(row(`SELECT protocol, vod_start, vod_end, channel_id = (SELECT channel_id
+    FROM streams WHERE id = ${w.gbStream}) FROM streams WHERE id = ${pb}`),
+  ['gb28181', '1571639499', '1571643099', '1']);
+  assert.equal(jobs(w, pb)[0], 'stream.start');
+  const again = await w.c.request('DescribeStreamURL', vod);
+  assert.equal(new URL(again.Url).pathname, `/live/${pb}.m3u8`, 'same range, same stream');
+  // playback streams are not listed
+  const listed = await w.c.request('DescribeStreams', Object.assign({ DeviceId: w.device },
+    window()));
+  assert.ok(!listed.Streams.some((x) => x.Id === pb));
   // two requests never share a rand
   const a = await w.c.request('DescribeStreamURL', { Id: w.stream, OutProtocol: 'flv', AuthKey: 'k' });
   const b = await w.c.request('DescribeStreamURL', { Id: w.stream, OutProtocol: 'flv', AuthKey: 'k' });
@@ -596,7 +618,7 @@ test('DescribeStreamURL: each AuthKey gets a number 1..8, sealed; a ninth is ref
 test('ForbidVsStream/ResumeVsStream: Enabled, and jobs for the media plane', async () => {
   const w = await world();
   await w.c.request('StartStream', { Id: w.gbStream, AccessInfo: AI });
-  L.sql(`UPDATE streams SET status = 'on' WHERE id = ${w.gbStream}`);
+  F.live(w.t, w.gbStream);
   let r = await w.c.request('ForbidVsStream', { Id: w.gbStream });
   assert.equal(r.Id, w.gbStream);
   r = await w.c.request('DescribeStream', { Id: w.gbStream });
@@ -616,7 +638,8 @@ test('ForbidVsStream/ResumeVsStream: Enabled, and jobs for the media plane', asy
 test('ScreenShowStreams: online streams with a signed HTTP-FLV URL', async () => {
   const w = await world();
   const off = F.stream(w.t, w.rtmp, { Name: 'offline' });
-  L.sql(`UPDATE streams SET status = 'on' WHERE id IN (${w.stream}, ${w.gbStream})`);
+  F.live(w.t, w.gbStream);
+  L.sql(`UPDATE streams SET status = 'on' WHERE id = ${w.stream}`);
   let r = await w.c.request('ScreenShowStreams', {});
   assert.equal(r.TotalCount, 2);
   assert.ok(!r.Streams.some((s) => s.Id === off));
@@ -695,7 +718,7 @@ test('DeleteChannel: refused while pulling or starting; deletes the stream too',
   expectError(await w.call('DeleteChannel', { Id: w.channel }), 409, 'IncorrectStreamStatus',
     /stop/);
   await w.c.request('StopChannel', { Id: w.channel });
-  L.sql(`UPDATE streams SET status = 'on' WHERE id = ${w.gbStream}`);
+  F.live(w.t, w.gbStream);
   expectError(await w.call('DeleteChannel', { Id: w.channel }), 409, 'IncorrectStreamStatus');
   L.sql(`UPDATE streams SET status = 'off' WHERE id = ${w.gbStream}`);
   await w.c.request('DeleteChannel', { Id: w.channel });
@@ -745,7 +768,7 @@ test('RefreshChannels: a catalog job for an online device only', async () => {
   const r = await w.c.request('RefreshChannels', { Id: w.device });
   assert.equal(r.Id, w.device);
   await w.c.request('RefreshChannels', { Id: w.device });
-  assert.deepEqual(jobs(w, w.device), ['device.catalog'], 'one pending catalog query');
+  assert.deepEqual(jobs(w, w.device), ['device.catalog'], 'one catalog query');
   for (const status of ['new', 'off', 'failed']) {
     const d = F.device(w.t, w.gb, { Status: status });
     expectError(await w.call('RefreshChannels', { Id: d }), 409, 'IncorrectDeviceStatus',
