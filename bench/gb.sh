@@ -195,19 +195,27 @@ edge_bytes() {
 		    s && /^<bytes_in>/ { print name, substr($0, 11); s = 0 }'
 }
 # closed N LINE: of the streams in $work/ids, how many mediad's log (from
-# LINE on) says closed, their RTP packets and losses; fails until N
+# LINE on) says closed, their RTP packets and losses, and the frames
+# dropped before the relay to the edge; fails until N are closed
 closed() {
 	tail -n +"$2" "$mlog" | awk -v want="$1" '
 	    NR == FNR { id[$1] = 1; next }
-	    / gb stream [0-9]+ closed / {
+	    / gb stream [0-9]+[ :]/ {
 		for (i = 1; i <= NF; i++) if ($i == "stream") break
-		if (!($(i + 1) in id) || seen[$(i + 1)]++) next
+		sid = $(i + 1); sub(/:$/, "", sid)
+		if (!(sid in id)) next
+		if ($(i + 3) == "frames" && / dropped before the relay/)
+			f += $(i + 2)
+	    }
+	    / gb stream [0-9]+ closed / {
+		if (seen[sid]++) next
 		for (; i < NF; i++) {
 			if ($i == "packets") p += $(i + 1)
 			if ($i == "lost") l += $(i + 1)
 		}
 		c++ }
-	    END { print c + 0, p + 0, l + 0; exit (c < want) }' "$work/ids" -
+	    END { print c + 0, p + 0, l + 0, f + 0; exit (c < want) }' \
+	    "$work/ids" -
 }
 
 say "making the clip and the world (${ndev} devices through the API)"
@@ -373,7 +381,7 @@ results=()
 # stream_round N: N streams at once, measured; a table row and a note
 stream_round() {
 	local n=$1 sl logline ta on_s m0 m1 e0 e1 g0 g1 u0 u1 mrss live
-	local nclosed pkts lost mpct epct gpct mb loss edge_in ein en elow v r
+	local nclosed pkts lost dropped mpct epct gpct mb loss edge_in ein en elow v r
 	sl=$(IFS=,; echo "${streams[*]:0:n}")
 	mediad_w=$(worker "$mediad") edge_w=$(worker "$edge")
 	logline=$(($(wc -l <"$mlog") + 1))
@@ -397,7 +405,7 @@ stream_round() {
 	printf '%s\n' "${streams[@]:0:n}" >"$work/ids"
 	wait_for "$n streams closed in mediad's log" 30 \
 		quiet closed "$n" "$logline" || true
-	read -r nclosed pkts lost < <(closed "$n" "$logline" || true)
+	read -r nclosed pkts lost dropped < <(closed "$n" "$logline" || true)
 	wait_count "$n streams off" 30 "$n" "SELECT COUNT(*) FROM streams
 	    WHERE id IN ($sl) AND status = 'off'" >/dev/null || true
 
@@ -425,8 +433,8 @@ stream_round() {
 	{
 		echo "  N=$n: RTP: $nclosed of $n streams closed, $pkts" \
 			"packets, $lost lost, $((u1 - u0)) UDP socket drops;"
-		echo "        edge: $en streams seen, $elow under 95% of" \
-			"the bitrate"
+		echo "        $dropped frames dropped before the relay; edge:" \
+			"$en streams seen, $elow under 95% of the bitrate"
 	} >>"$work/notes"
 }
 
