@@ -155,12 +155,15 @@ dev_offline(struct sipd *sd, struct sip_dev *d, const char *why)
 	    (int64_t)d->dev.id)) == 0)
 		error = db_commit(sd->db);
 	if (error) {
+		/* kept, and expired: the next keepalive sweep tries again */
 		db_rollback(sd->db);
-		log_warnx("device %s/%s: cannot record it off: %s",
+		log_warnx("device %s/%s: cannot record it off (%s), retrying",
 		    d->dev.group_gb_id, d->dev.gb_id, strerror(error));
-	} else
-		log_info("device %s/%s (%" PRIu64 ") off: %s",
-		    d->dev.group_gb_id, d->dev.gb_id, d->dev.id, why);
+		d->expires_at = 0;
+		return;
+	}
+	log_info("device %s/%s (%" PRIu64 ") off: %s", d->dev.group_gb_id,
+	    d->dev.gb_id, d->dev.id, why);
 	manscdp_forget(sd, &d->dev);
 	dev_del(sip_ctx(sd), d);
 	dev_free(d);

@@ -151,7 +151,8 @@ void	dev_free(struct sip_dev *d);
 struct sip_dev *dev_load(struct sipd *sd, const char *space,
 	    const char *device, const struct sip_peer *peer);
 /* Ends d's registration: devices.status off (+ device.off) when it was on,
- * registration row deleted, memory freed. */
+ * registration row deleted, memory freed. When the database fails, d stays,
+ * marked expired, so the keepalive sweep tries again a second later. */
 void	dev_offline(struct sipd *sd, struct sip_dev *d, const char *why);
 
 /* register.c */
