@@ -24,6 +24,9 @@
 #define CATALOG_INFO_MAX	64	/* characters, as devices.vendor */
 #define CATALOG_TOKEN_BYTES	16	/* 32 hex digits */
 #define CATALOG_TX_TRIES	3
+/* a query without a whole catalog back is sent again (UDP may lose it) */
+#define CATALOG_ASK_AGAIN_MS	10000
+#define CATALOG_ASK_TRIES	3
 
 static const char catalog_query_fmt[] =
     "<?xml version=\"1.0\" encoding=\"GB2312\"?>\r\n"
@@ -33,8 +36,8 @@ static const char catalog_query_fmt[] =
     "<DeviceID>%s</DeviceID>\r\n"
     "</Query>\r\n";
 
-void
-catalog_query(struct sipd *sd, struct gb_dev *dev)
+static void
+catalog_ask(struct sipd *sd, struct gb_dev *dev, struct mans_dev *m)
 {
 	static const char *const cmds[] = { "Catalog", "DeviceInfo" };
 	char body[sizeof(catalog_query_fmt) + 64];
@@ -48,6 +51,20 @@ catalog_query(struct sipd *sd, struct gb_dev *dev)
 			log_info("query %s of %s: %s", cmds[i], dev->gb_id,
 			    strerror(error));
 	}
+	if (m != NULL) {
+		m->cat_asked_ms = manscdp_ops->now_ms();
+		m->cat_tries++;
+	}
+}
+
+void
+catalog_query(struct sipd *sd, struct gb_dev *dev)
+{
+	struct mans_dev *m = manscdp_state(dev);
+
+	if (m != NULL)
+		m->cat_tries = 0;
+	catalog_ask(sd, dev, m);
 }
 
 int
@@ -149,6 +166,7 @@ catalog_finish(struct sipd *sd, struct mans_dev *m)
 		log_info("catalog of %s (SN %s): %zu items, %zu channels",
 		    m->dev->gb_id, m->cat_sn, m->nitems, channels);
 	memcpy(m->cat_done_sn, m->cat_sn, sizeof(m->cat_done_sn));
+	m->cat_asked_ms = 0;
 	catalog_clear(m);
 }
 
@@ -170,6 +188,8 @@ catalog_response(struct sipd *sd, struct gb_dev *dev,
 		/* a refusal (Result ERROR) carries no list */
 		log_info("catalog of %s (SN %s): no SumNum, Result %.16s",
 		    dev->gb_id, sn, result ? result : "(none)");
+		if ((m = manscdp_state(dev)) != NULL)
+			m->cat_asked_ms = 0;	/* it answered: no more asking */
 		return 200;
 	}
 	if (*sum == '\0' || strlen(sum) > 9 ||
@@ -220,6 +240,16 @@ catalog_response(struct sipd *sd, struct gb_dev *dev,
 void
 catalog_tick(struct sipd *sd, struct mans_dev *m, int64_t now)
 {
+	if (!m->cat_active && m->cat_asked_ms != 0 &&
+	    now - m->cat_asked_ms >= CATALOG_ASK_AGAIN_MS) {
+		if (m->cat_tries >= CATALOG_ASK_TRIES) {
+			log_warnx("catalog of %s: no answer to %d queries",
+			    m->dev->gb_id, m->cat_tries);
+			m->cat_asked_ms = 0;
+		} else
+			catalog_ask(sd, m->dev, m);
+		return;
+	}
 	if (!m->cat_active || now - m->cat_last_ms < CATALOG_TIMEOUT_MS)
 		return;
 	/* a partial catalog would delete the channels it lacks */

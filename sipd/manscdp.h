@@ -138,6 +138,9 @@ struct mans_dev {
 	struct catalog_item	*items;
 	size_t			 nitems, items_cap;
 	int64_t			 cat_last_ms;
+	/* our last query with no whole catalog back yet (0: none), tries */
+	int64_t			 cat_asked_ms;
+	int			 cat_tries;
 	struct subscribe_state	 sub_pos, sub_alarm;
 };
 

@@ -705,6 +705,18 @@ test_queries(void)
 		manscdp_free(d);
 	}
 
+	/* no answer: asked again every 10 s, three queries in all */
+	sent_n = 0;
+	now_ms += 10000;
+	manscdp_tick(NULL);
+	T_OK(sent_n == 2, "asked again: %d", sent_n);
+	now_ms += 10000;
+	manscdp_tick(NULL);
+	T_OK(sent_n == 4, "third query: %d", sent_n);
+	now_ms += 10000;
+	manscdp_tick(NULL);
+	T_OK(sent_n == 4, "then given up: %d", sent_n);
+
 	/* subscriptions: both asked for */
 	dev->auto_pos = 1;
 	dev->pos_interval = 30;
