@@ -301,6 +301,35 @@ test('wrong password five times locks the device until UnlockDevice', async () =
   }
 });
 
+test('REGISTER refused (403): unknown device, another space, halted space, suspended tenant', async () => {
+  const w = await world();
+  const other = await world();
+  const dev = await w.device();
+  const refused = async (args, why) => {
+    const sim = gbsim(args.concat(['--keepalive', '1', '--channels', '1']));
+    const line = await sim.wait(/^(registered|register-failed) /, 10000);
+    await sim.stop();
+    assert.match(line || '', /^register-failed \d+ 403$/, why);
+  };
+  await refused(['--server-id', w.gbId, '--device-id', '3402000000132' + digits(7),
+    '--password', 'x'], 'unknown device');
+  await refused(['--server-id', other.gbId, '--device-id', dev.gbId,
+    '--password', dev.password], "another space's id");
+  await w.ok('HaltGroup', { Id: w.group });
+  await refused(['--server-id', w.gbId, '--device-id', dev.gbId,
+    '--password', dev.password], 'halted space');
+  await w.ok('EnableGroup', { Id: w.group });
+  const ok = w.sim(dev, ['--channels', '1']);
+  assert.ok(await ok.wait(/^registered /), 'registers once the space runs');
+  await ok.stop();
+  const r = await L.call('SuspendMtsService', { UserId: w.t.user });
+  assert.equal(r.status, 200, r.body);
+  await refused(['--server-id', w.gbId, '--device-id', dev.gbId,
+    '--password', dev.password], 'suspended tenant');
+  assert.equal(L.sql(`SELECT auth_failures FROM devices WHERE id = ${dev.id}`).trim(), '0',
+    'refusals are not failed authentications');
+});
+
 test('keepalives stop: off within three intervals', async () => {
   const w = await world();
   const dev = await w.device();
