@@ -63,7 +63,10 @@ ALTER TABLE streams
   ADD COLUMN IF NOT EXISTS vod_end BIGINT NULL,
   -- a LazyPull stream's last authorised HLS playlist request: HLS viewers
   -- fetch files from nginx, so mediad learns of them only from here
-  ADD COLUMN IF NOT EXISTS viewed_at DATETIME(3) NULL;
+  ADD COLUMN IF NOT EXISTS viewed_at DATETIME(3) NULL,
+  -- the daemons' scans of live streams (reconciliation, edge reset) read
+  -- only the streams that are on, whatever the tenant
+  ADD KEY IF NOT EXISTS streams_live (status, protocol);
 
 -- MobilePosition notifications (SUBSCRIBE), newest last.
 CREATE TABLE IF NOT EXISTS gb_positions (
