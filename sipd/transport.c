@@ -25,7 +25,7 @@
 
 #define TP_UDP_BATCH	256		/* datagrams per wakeup */
 #define TP_OUT_MAX	(1u << 20)	/* a slower peer is dropped */
-#define TP_RCVBUF	(4 << 20)
+#define TP_RCVBUF	(32 << 20)	/* bytes; the kernel doubles it */
 
 struct tconn {
 	struct loop_ev		 ev;
@@ -75,7 +75,10 @@ transport_bind(int type, const char *ip, int port)
 		return -1;
 	}
 	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
-	if (type == SOCK_DGRAM)
+	/* room for a registration storm while the loop is in the database;
+	 * root may go past net.core.rmem_max */
+	if (type == SOCK_DGRAM && setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE,
+	    &rcv, sizeof(rcv)) == -1)
 		setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
 	if (bind(fd, (struct sockaddr *)&sa, sizeof(sa)) == -1 ||
 	    (type == SOCK_STREAM && listen(fd, 1024) == -1)) {
