@@ -59,15 +59,17 @@ function stream(t, groupId, o = {}) {
   return id;
 }
 
-// A gb28181 stream on, as if another host's mediad received it: the media
-// plane of the stack under test leaves a session it does not own alone.
+// A stream on without media, which the stack's media plane would correct:
+// a gb28181 one gets a session of another host's mediad (left alone), an
+// RTMP one a start time inside mediad's 5 s reconciliation grace.
 function live(t, streamId) {
   L.sql(`INSERT IGNORE INTO gb_sessions (stream_id, tenant_id, device_id,
     channel_gb_id, media_owner, media_ip, media_port, ssrc, state)
     SELECT id, tenant_id, COALESCE(device_id, 0), '', 'fixture.host:0',
     '127.0.0.1', 9, '0000000000', 'playing' FROM streams WHERE id = ${streamId}
     AND protocol = 'gb28181'`);
-  L.sql(`UPDATE streams SET status = 'on' WHERE id = ${streamId}`);
+  L.sql(`UPDATE streams SET status = 'on', start_time = UTC_TIMESTAMP()
+    WHERE id = ${streamId}`);
 }
 
 // A channel of a device with its stream; returns { channelId, streamId }.

@@ -495,7 +495,7 @@ test('DeleteGroup removes the space and everything in it, nothing else',
 
     await t.ok('HaltGroup', { Id: doomed.gid });
     // a stream that went live anyway still gets its stop job
-    L.sql(`UPDATE streams SET status = 'on' WHERE id = ${doomed.rtmp}`);
+    F.live(t, doomed.rtmp);
     const r = await t.ok('DeleteGroup', { Id: doomed.gid });
     assert.match(r.RequestId, L.REQUEST_ID);
     assert.equal(rows(doomed), 0, 'the space and its contents are gone');

@@ -198,7 +198,7 @@ const ACTIONS = [
     notFound: { param: 'Id', code: 'InvalidStream.NotFound', of: (o) => o.stream } },
   { action: 'ScreenShowStreams',
     required: [],
-    ok: (w) => { L.sql(`UPDATE streams SET status = 'on' WHERE id = ${w.stream}`); return {}; },
+    ok: (w) => { F.live(w.t, w.stream); return {}; },
     shape: Object.assign({ Streams: [{ Id: 'string', Name: 'string', InProtocol: 'string',
       Url: 'string', DeviceName: 'string' }] }, PAGE),
     invalid: [{ GroupId: 'g' }, { PageSize: '0' }, { PageSize: '101' }, { PageNum: '0' }],
@@ -480,7 +480,7 @@ test('DescribeStreams and ScreenShowStreams: pagination edges', async () => {
   const w = await world();
   for (let i = 0; i < 3; i++) F.stream(w.t, w.rtmp, { Name: `s${i}`, Status: 'on' });
   F.live(w.t, w.gbStream);
-  L.sql(`UPDATE streams SET status = 'on' WHERE tenant_id = ${w.t.tenantId}`);
+  F.live(w.t, w.stream);
   for (const [action, base] of [['DescribeStreams', window()], ['ScreenShowStreams', {}]]) {
     const all = await w.c.request(action, base);
     assert.equal(all.TotalCount, 5, action);
@@ -639,7 +639,7 @@ test('ScreenShowStreams: online streams with a signed HTTP-FLV URL', async () =>
   const w = await world();
   const off = F.stream(w.t, w.rtmp, { Name: 'offline' });
   F.live(w.t, w.gbStream);
-  L.sql(`UPDATE streams SET status = 'on' WHERE id = ${w.stream}`);
+  F.live(w.t, w.stream);
   let r = await w.c.request('ScreenShowStreams', {});
   assert.equal(r.TotalCount, 2);
   assert.ok(!r.Streams.some((s) => s.Id === off));
