@@ -28,6 +28,7 @@
 #include "rtp.h"
 
 #define GB_RETRY_MAX_S		60
+#define GB_ORPHAN_SWEEPS	10	/* sessions nobody holds: every 10 s */
 /* a 'closing' row this old: sipd never finished its BYE */
 #define GB_CLOSING_STALE_S	30
 #define GB_CLOSING_WAIT_MS	1000
@@ -577,6 +578,8 @@ gb_hls_viewed(struct gb_stream *gs)
 	return viewed;
 }
 
+static void	gb_orphans(struct mediad *);
+
 void
 gb_sweep(void *arg)
 {
@@ -607,12 +610,16 @@ gb_sweep(void *arg)
 				gb_close(gs, "LazyPull, no viewers", 0, 1);
 		}
 	}
+	if (++md->gb->sweeps % GB_ORPHAN_SWEEPS == 0)
+		gb_orphans(md);
 	gb_graves(md, 0);
 }
 
 /*
- * Sessions a previous worker of this host left (it was killed): their
- * devices send to ports nobody reads. They end as after no media.
+ * Sessions of this host that no gb_stream of this worker holds: a previous
+ * worker's (it was killed: their devices send to ports nobody reads), or
+ * ours whose end could not be recorded (the database failed then). They
+ * end as after no media. At start, then every GB_ORPHAN_SWEEPS sweeps.
  */
 static void
 gb_orphans(struct mediad *md)
@@ -620,15 +627,19 @@ gb_orphans(struct mediad *md)
 	struct db_res *r;
 	const char *host = md->gb->host;
 
-	if (db_query(md->db, &r, "SELECT stream_id, tenant_id FROM gb_sessions"
-	    " WHERE LEFT(media_owner, CHAR_LENGTH(?)) = ? AND media_owner <> ?"
-	    " AND state <> 'closing'", "sss", host, host, md->owner) != 0)
+	if (db_query(md->db, &r, "SELECT stream_id, tenant_id, media_owner"
+	    " FROM gb_sessions WHERE LEFT(media_owner, CHAR_LENGTH(?)) = ?"
+	    " AND state <> 'closing'", "ss", host, host) != 0)
 		return;
 	for (unsigned i = 0; i < db_res_rows(r); i++) {
 		uint64_t id = strtoull(db_res_get(r, i, 0, NULL), NULL, 10);
+		int ours = strcmp(db_res_get(r, i, 2, NULL), md->owner) == 0;
 
-		log_info("gb stream %llu: session of a previous worker ended",
-		    (unsigned long long)id);
+		if (ours && gb_find(md, id) != NULL)
+			continue;
+		log_info("gb stream %llu: session %s ended",
+		    (unsigned long long)id, ours ? "whose end was not recorded" :
+		    "of a previous worker");
 		gb_end_db(md, id, strtoull(db_res_get(r, i, 1, NULL), NULL, 10),
 		    1, 0);
 	}

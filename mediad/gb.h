@@ -106,6 +106,7 @@ struct gb {
 	struct gb_stream	*streams;
 	struct gb_grave		*graves;
 	char			 host[64];	/* owner prefix "host:" */
+	unsigned		 sweeps;	/* gb_sweep calls, for the rarer work */
 	/* receive buffers shared by every stream (one loop thread) */
 	struct mmsghdr		 msgs[GB_BATCH];
 	struct iovec		 iov[GB_BATCH];

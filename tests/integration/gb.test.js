@@ -448,6 +448,23 @@ test('AutoPos and AlarmMethod: positions and alarms stored, alarm callbacks', as
   }
 });
 
+test("a session row of mediad's own that it does not hold is ended (an end not recorded)", async () => {
+  const w = await world();
+  const dev = await w.device();
+  const { streamId } = F.channel(w.t, w.group, dev.id);
+  // the owner mediad writes: "<host>:<worker pid>", from its log line
+  const log = fs.readFileSync(path.join(L.VAR, 'log/vigil-mediad.log'), 'utf8');
+  const owner = [...log.matchAll(/serving HTTP-FLV on \S+ as (\S+)/g)].pop()[1];
+  F.live(w.t, streamId);
+  L.sql(`UPDATE gb_sessions SET media_owner = '${owner}' WHERE stream_id = ${streamId}`);
+  // ended: off, and the session handed to sipd to BYE (which deletes it)
+  assert.ok(await waitFor(() => (L.sql(`SELECT status FROM streams
+    WHERE id = ${streamId}`).trim() === 'off') || null, 20000, 500), 'off');
+  assert.match(L.sql(`SELECT kind FROM jobs WHERE target = ${streamId}`), /gb\.bye/);
+  assert.notEqual(L.sql(`SELECT state FROM gb_sessions WHERE stream_id = ${streamId}`)
+    .trim(), 'playing');
+});
+
 test('100 devices in one simulator all register with their channels', async () => {
   const w = await world();
   const base = '3402000000132' + digits(1) + '00000';
