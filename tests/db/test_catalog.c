@@ -105,20 +105,7 @@ expect(struct db *db, const char *sql, const char *want)
 static char *
 slurp(const char *name, size_t *len)
 {
-	const char *dir = getenv("srcdir");
-	char path[512];
-	FILE *f;
-	char *b;
-
-	snprintf(path, sizeof(path), "%s/tests/data/manscdp/%s",
-	    dir ? dir : ".", name);
-	if ((f = fopen(path, "rb")) == NULL || (b = calloc(1, 70000)) == NULL) {
-		printf("not ok: cannot read %s\n", path);
-		exit(1);
-	}
-	*len = fread(b, 1, 69999, f);
-	fclose(f);
-	return b;
+	return t_load("tests/data/manscdp", name, len);
 }
 
 /* Handles a data file with its SN and SumNum replaced when given. */

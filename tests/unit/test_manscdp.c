@@ -142,20 +142,7 @@ static const struct manscdp_ops t_ops = {
 static char *
 slurp(const char *name, size_t *len)
 {
-	const char *dir = getenv("srcdir");
-	char path[512];
-	FILE *f;
-	char *b;
-
-	snprintf(path, sizeof(path), "%s/tests/data/manscdp/%s",
-	    dir ? dir : ".", name);
-	if ((f = fopen(path, "rb")) == NULL || (b = malloc(70000)) == NULL) {
-		printf("not ok: cannot read %s\n", path);
-		exit(1);
-	}
-	*len = fread(b, 1, 70000, f);
-	fclose(f);
-	return b;
+	return t_load("tests/data/manscdp", name, len);
 }
 
 static struct manscdp_doc *

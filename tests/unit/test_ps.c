@@ -114,27 +114,7 @@ feed_chunks(struct ps_demux *d, struct out *o, const uint8_t *p, size_t n,
 static uint8_t *
 load(const char *name, size_t *n)
 {
-	const char *srcdir = getenv("srcdir");
-	char path[512];
-	uint8_t *p;
-	FILE *f;
-	long len;
-
-	snprintf(path, sizeof(path), "%s/tests/data/ps/%s",
-	    srcdir ? srcdir : ".", name);
-	if ((f = fopen(path, "rb")) == NULL) {
-		printf("not ok: cannot open %s\n", path);
-		exit(1);
-	}
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	p = malloc((size_t)len + 1);
-	if (p == NULL || fread(p, 1, (size_t)len, f) != (size_t)len)
-		exit(1);
-	fclose(f);
-	*n = (size_t)len;
-	return p;
+	return (uint8_t *)t_load("tests/data/ps", name, n);
 }
 
 /* The RFC 4571 packets of a file. */

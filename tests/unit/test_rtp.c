@@ -42,27 +42,7 @@ got_cb(void *arg, const struct rtp_pkt *pkt, unsigned lost)
 static uint8_t *
 load(const char *name, size_t *n)
 {
-	const char *srcdir = getenv("srcdir");
-	char path[512];
-	uint8_t *p;
-	FILE *f;
-	long len;
-
-	snprintf(path, sizeof(path), "%s/tests/data/ps/%s",
-	    srcdir ? srcdir : ".", name);
-	if ((f = fopen(path, "rb")) == NULL) {
-		printf("not ok: cannot open %s\n", path);
-		exit(1);
-	}
-	fseek(f, 0, SEEK_END);
-	len = ftell(f);
-	rewind(f);
-	p = malloc((size_t)len + 1);
-	if (p == NULL || fread(p, 1, (size_t)len, f) != (size_t)len)
-		exit(1);
-	fclose(f);
-	*n = (size_t)len;
-	return p;
+	return (uint8_t *)t_load("tests/data/ps", name, n);
 }
 
 /* A 12-byte header + 4 bytes of payload. */

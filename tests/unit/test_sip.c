@@ -20,26 +20,7 @@
 static char *
 load(const char *name, size_t *len)
 {
-	char path[512];
-	FILE *f;
-	char *p;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s", SIP_TEST_DATA, name);
-	if ((f = fopen(path, "rb")) == NULL) {
-		printf("not ok: cannot open %s\n", path);
-		exit(1);
-	}
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	rewind(f);
-	p = malloc((size_t)n + 1);
-	if (p == NULL || fread(p, 1, (size_t)n, f) != (size_t)n)
-		exit(1);
-	p[n] = '\0';
-	fclose(f);
-	*len = (size_t)n;
-	return p;
+	return t_load(SIP_TEST_DATA, name, len);
 }
 
 static osip_message_t *
