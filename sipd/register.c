@@ -196,34 +196,25 @@ register_check(struct reg *g, const osip_authorization_t *a,
     const char **why)
 {
 	struct sip_ctx *c = sip_ctx(g->sd);
-	char user[130], realm[64], nonce[128], uri[256], resp[64], algo[16];
-	char cnonce[128], nc[16], qop[16], want[DIGEST_HEX_LEN];
-	char subject[64], aad[24];
+	struct sipmsg_digest d;
+	char want[DIGEST_HEX_LEN], subject[64], aad[24];
 	const char *enc;
 	char *pw = NULL;
 	size_t enclen;
 	int error;
 
-	digest_unquote(user, sizeof(user), a->username);
-	digest_unquote(realm, sizeof(realm), a->realm);
-	digest_unquote(nonce, sizeof(nonce), a->nonce);
-	digest_unquote(uri, sizeof(uri), a->uri);
-	digest_unquote(resp, sizeof(resp), a->response);
-	digest_unquote(algo, sizeof(algo), a->algorithm);
-	digest_unquote(cnonce, sizeof(cnonce), a->cnonce);
-	digest_unquote(nc, sizeof(nc), a->nonce_count);
-	digest_unquote(qop, sizeof(qop), a->message_qop);
+	sipmsg_digest(a, &d);
 	/* devices differ: some give their GbId, some the Username */
-	if (strcmp(user, g->device) != 0 &&
-	    strcmp(user, db_res_get(g->row, 0, RC_USER, NULL)) != 0) {
+	if (strcmp(d.user, g->device) != 0 &&
+	    strcmp(d.user, db_res_get(g->row, 0, RC_USER, NULL)) != 0) {
 		*why = "unknown digest username";
 		return EACCES;
 	}
-	if (strcmp(realm, g->sd->conf->gb_domain) != 0) {
+	if (strcmp(d.realm, g->sd->conf->gb_domain) != 0) {
 		*why = "wrong realm";
 		return EACCES;
 	}
-	if (*algo != '\0' && strcasecmp(algo, "MD5") != 0) {
+	if (*d.algorithm != '\0' && strcasecmp(d.algorithm, "MD5") != 0) {
 		*why = "unsupported digest algorithm";
 		return EACCES;
 	}
@@ -233,16 +224,16 @@ register_check(struct reg *g, const osip_authorization_t *a,
 		*why = "the device's password does not unseal";
 		return EACCES;
 	}
-	error = digest_response(want, user, realm, pw, "REGISTER", uri, nonce,
-	    nc, cnonce, qop);
+	error = digest_response(want, d.user, d.realm, pw, "REGISTER", d.uri,
+	    d.nonce, d.nc, d.cnonce, d.qop);
 	explicit_bzero(pw, strlen(pw));
 	free(pw);
-	if (error != 0 || strcasecmp(want, resp) != 0) {
+	if (error != 0 || strcasecmp(want, d.response) != 0) {
 		*why = "wrong digest response";
 		return EACCES;
 	}
 	snprintf(subject, sizeof(subject), "%s:%s", g->space, g->device);
-	if (digest_nonce_check(nonce, c->nonce_key, sizeof(c->nonce_key),
+	if (digest_nonce_check(d.nonce, c->nonce_key, sizeof(c->nonce_key),
 	    subject, c->now, SIP_NONCE_TTL) != 0)
 		return ESTALE;
 	return 0;

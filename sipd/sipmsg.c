@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "digest.h"
 #include "sipmsg.h"
 
 int
@@ -104,4 +105,18 @@ sipmsg_header(const osip_message_t *m, const char *name)
 	if (osip_message_header_get_byname(m, name, 0, &h) < 0 || h == NULL)
 		return NULL;
 	return h->hvalue;
+}
+
+void
+sipmsg_digest(const osip_authorization_t *a, struct sipmsg_digest *d)
+{
+	digest_unquote(d->user, sizeof(d->user), a->username);
+	digest_unquote(d->realm, sizeof(d->realm), a->realm);
+	digest_unquote(d->nonce, sizeof(d->nonce), a->nonce);
+	digest_unquote(d->uri, sizeof(d->uri), a->uri);
+	digest_unquote(d->response, sizeof(d->response), a->response);
+	digest_unquote(d->algorithm, sizeof(d->algorithm), a->algorithm);
+	digest_unquote(d->cnonce, sizeof(d->cnonce), a->cnonce);
+	digest_unquote(d->nc, sizeof(d->nc), a->nonce_count);
+	digest_unquote(d->qop, sizeof(d->qop), a->message_qop);
 }

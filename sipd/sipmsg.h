@@ -29,6 +29,12 @@ const char *sipmsg_branch(const osip_message_t *m);
 const char *sipmsg_tag(const osip_from_t *f);
 /* The first body (NULL/0 when none). */
 void	sipmsg_body(const osip_message_t *m, const char **p, size_t *len);
+/* The fields of a digest Authorization, unquoted (absent: ""). */
+struct sipmsg_digest {
+	char	user[130], realm[64], nonce[128], uri[256], response[64];
+	char	algorithm[16], cnonce[128], nc[16], qop[16];
+};
+void	sipmsg_digest(const osip_authorization_t *a, struct sipmsg_digest *d);
 /* The value of a header osip keeps as an unknown one, or NULL. */
 const char *sipmsg_header(const osip_message_t *m, const char *name);
 

@@ -32,24 +32,16 @@ fuzz_auth(const osip_message_t *m)
 {
 	static const uint8_t key[32];
 	osip_authorization_t *a = NULL;
-	char user[130], realm[64], nonce[128], uri[256], resp[64], algo[16];
-	char cnonce[128], nc[16], qop[16], want[DIGEST_HEX_LEN];
+	struct sipmsg_digest d;
+	char want[DIGEST_HEX_LEN];
 
 	if (osip_message_get_authorization(m, 0, &a) < 0 || a == NULL)
 		return;
-	digest_unquote(user, sizeof(user), a->username);
-	digest_unquote(realm, sizeof(realm), a->realm);
-	digest_unquote(nonce, sizeof(nonce), a->nonce);
-	digest_unquote(uri, sizeof(uri), a->uri);
-	digest_unquote(resp, sizeof(resp), a->response);
-	digest_unquote(algo, sizeof(algo), a->algorithm);
-	digest_unquote(cnonce, sizeof(cnonce), a->cnonce);
-	digest_unquote(nc, sizeof(nc), a->nonce_count);
-	digest_unquote(qop, sizeof(qop), a->message_qop);
-	if (digest_response(want, user, realm, "12345678", "REGISTER", uri,
-	    nonce, nc, cnonce, qop) == 0)
+	sipmsg_digest(a, &d);
+	if (digest_response(want, d.user, d.realm, "12345678", "REGISTER",
+	    d.uri, d.nonce, d.nc, d.cnonce, d.qop) == 0)
 		CHECK(strlen(want) == 32);
-	(void)digest_nonce_check(nonce, key, sizeof(key), "a:b", 0, 300);
+	(void)digest_nonce_check(d.nonce, key, sizeof(key), "a:b", 0, 300);
 }
 
 int

@@ -78,33 +78,25 @@ test_digest_capture(void)
 {
 	osip_message_t *m = parse("register_auth.sip");
 	osip_authorization_t *a = NULL;
-	char user[64], realm[32], nonce[64], uri[128], resp[64], cnonce[32];
-	char nc[16], qop[16], algo[16], want[DIGEST_HEX_LEN];
+	struct sipmsg_digest d;
+	char want[DIGEST_HEX_LEN];
 
 	T_OK(osip_message_get_authorization(m, 0, &a) >= 0 && a != NULL,
 	    "authorization");
 	if (a == NULL)
 		goto out;
-	digest_unquote(user, sizeof(user), a->username);
-	digest_unquote(realm, sizeof(realm), a->realm);
-	digest_unquote(nonce, sizeof(nonce), a->nonce);
-	digest_unquote(uri, sizeof(uri), a->uri);
-	digest_unquote(resp, sizeof(resp), a->response);
-	digest_unquote(cnonce, sizeof(cnonce), a->cnonce);
-	digest_unquote(nc, sizeof(nc), a->nonce_count);
-	digest_unquote(qop, sizeof(qop), a->message_qop);
-	digest_unquote(algo, sizeof(algo), a->algorithm);
-	T_STREQ(user, "34020000001320000264");
-	T_STREQ(realm, "3402000000");
-	T_STREQ(uri, "sip:34020000002000000001@3402000000");
-	T_STREQ(qop, "auth");
-	T_STREQ(algo, "MD5");
-	T_OK(digest_response(want, user, realm, "12345678", "REGISTER", uri,
-	    nonce, nc, cnonce, qop) == 0, "response");
-	T_STREQ(want, resp);
-	digest_response(want, user, realm, "12345679", "REGISTER", uri, nonce,
-	    nc, cnonce, qop);
-	T_OK(strcmp(want, resp) != 0, "a wrong password does not match");
+	sipmsg_digest(a, &d);
+	T_STREQ(d.user, "34020000001320000264");
+	T_STREQ(d.realm, "3402000000");
+	T_STREQ(d.uri, "sip:34020000002000000001@3402000000");
+	T_STREQ(d.qop, "auth");
+	T_STREQ(d.algorithm, "MD5");
+	T_OK(digest_response(want, d.user, d.realm, "12345678", "REGISTER",
+	    d.uri, d.nonce, d.nc, d.cnonce, d.qop) == 0, "response");
+	T_STREQ(want, d.response);
+	digest_response(want, d.user, d.realm, "12345679", "REGISTER", d.uri,
+	    d.nonce, d.nc, d.cnonce, d.qop);
+	T_OK(strcmp(want, d.response) != 0, "a wrong password does not match");
 out:
 	osip_message_free(m);
 }
