@@ -147,6 +147,14 @@ async function firstStream(w, dev) {
     .trim() || null);
 }
 
+// A registered device with one H.264 channel: its simulator and stream.
+async function online(w) {
+  const dev = await w.device();
+  const sim = w.sim(dev, ['--channels', '1', '--video', path.join(media, 'h264.h264')]);
+  assert.ok(await waitDevice(w, dev.id, 'on'), 'device on');
+  return { dev, sim, sid: await firstStream(w, dev) };
+}
+
 test('register turns the device on, the catalog makes channels and streams', async () => {
   const w = await world();
   const dev = await w.device();
@@ -349,11 +357,8 @@ test('keepalives stop: off within three intervals', async () => {
 
 test('LazyPull: a viewer starts the stream, it stops after the last one left', async () => {
   const w = await world({ lazy: true });
-  const dev = await w.device();
-  const sim = w.sim(dev, ['--channels', '1', '--video', path.join(media, 'h264.h264')]);
+  const { sim, sid } = await online(w);
   try {
-    assert.ok(await waitDevice(w, dev.id, 'on'));
-    const sid = await firstStream(w, dev);
     const flv = await w.url('flv', sid);
     assert.equal((await w.stream(sid)).Status, 'off');
     // the first request finds nothing yet, but starts the stream
@@ -372,11 +377,8 @@ test('LazyPull: a viewer starts the stream, it stops after the last one left', a
 
 test('LazyPull: HLS viewers (playlist requests) keep the stream up', async () => {
   const w = await world({ lazy: true });
-  const dev = await w.device();
-  const sim = w.sim(dev, ['--channels', '1', '--video', path.join(media, 'h264.h264')]);
+  const { sim, sid } = await online(w);
   try {
-    assert.ok(await waitDevice(w, dev.id, 'on'));
-    const sid = await firstStream(w, dev);
     const hls = await w.url('hls', sid);
     await get(hls);
     assert.ok(await waitStream(w, sid, 'on'), 'the first playlist request starts it');
@@ -397,12 +399,9 @@ test('LazyPull: HLS viewers (playlist requests) keep the stream up', async () =>
 
 test('playback: DescribeStreamURL Type=vod INVITEs s=Playback with the range', async () => {
   const w = await world();
-  const dev = await w.device();
-  const sim = w.sim(dev, ['--channels', '1', '--video', path.join(media, 'h264.h264')]);
+  const { sim, sid } = await online(w);
   let vid;
   try {
-    assert.ok(await waitDevice(w, dev.id, 'on'));
-    const sid = await firstStream(w, dev);
     const from = Math.floor(Date.now() / 1000) - 3600;
     const url = await w.url('flv', sid, { Type: 'vod', StartTime: from, EndTime: from + 600 });
     vid = new URL(url).pathname.match(/\/(\d+)\.flv$/)[1];
