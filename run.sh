@@ -10,6 +10,8 @@
 #   ./run.sh stop     stop this stack (and an Apache from tests/integration/apache.sh)
 #   ./run.sh status   one line per component
 #   ./run.sh restart  stop, then start
+#   ./run.sh rotate-master-key    re-seal every secret under a new master key
+#   ./run.sh rotate-operator-key  a new operator key, the old one revoked
 #
 # Environment: VIGIL_VAR (default $PWD/var), VIGIL_HTTP_PORT (default 8080),
 # VIGIL_DB_PORT (default 3307, so the system MariaDB's 3306 is never used),
@@ -489,6 +491,23 @@ stack_stop() {
 	stop_pidfile mariadb "$DB_PID" mariadbd
 }
 
+# rotate master-key|operator-key: vigil-api and the daemons hold the keys in
+# memory, so they stop around the rotation; the database and the web tier
+# keep running. Then the whole stack is started again.
+stack_rotate() {
+	local rc=0
+	build
+	db_start
+	stop_pidfile vigil-sipd "$SIPD_PID" vigil-sipd
+	stop_pidfile vigil-mediad "$MEDIAD_PID" vigil-mediad
+	stop_pidfile vigil-notifyd "$NOTIFYD_PID" vigil-notifyd
+	stop_pidfile vigil-api "$API_PID" vigil-api
+	"$API_BIN" -c "$CONF" "--rotate-$1" || rc=$?
+	stack_start >/dev/null
+	((rc == 0)) || die "the $1 rotation failed (log above; run it again)"
+	say "$1 rotated"
+}
+
 stack_status() {
 	local name file exe pid
 	while read -r name file exe; do
@@ -521,8 +540,9 @@ start) stack_start ;;
 stop) stack_stop ;;
 restart) stack_stop && stack_start ;;
 status) stack_status ;;
+rotate-master-key | rotate-operator-key) stack_rotate "${1#rotate-}" ;;
 *)
-	echo "usage: $0 [start|stop|restart|status]" >&2
+	echo "usage: $0 [start|stop|restart|status|rotate-master-key|rotate-operator-key]" >&2
 	exit 2
 	;;
 esac

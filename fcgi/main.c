@@ -8,16 +8,20 @@
 #include "common/log.h"
 #include "master.h"
 #include "migrate.h"
+#include "rekey.h"
 
 static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: vigil-api [-c file] [-t | --migrate | --init-operator]\n"
+	    "usage: vigil-api [-c file] [-t | --migrate | --init-operator |\n"
+	    "                 --rotate-master-key | --rotate-operator-key]\n"
 	    "  -c file          configuration (default: built-in values)\n"
 	    "  -t               test the configuration and exit\n"
 	    "  --migrate        apply database migrations and exit\n"
-	    "  --init-operator  create or re-register the operator key\n");
+	    "  --init-operator  create or re-register the operator key\n"
+	    "  --rotate-master-key    re-seal every secret under a new master key\n"
+	    "  --rotate-operator-key  a new operator key; the old ones revoked\n");
 	exit(2);
 }
 
@@ -27,6 +31,8 @@ main(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "migrate", no_argument, NULL, 'm' },
 		{ "init-operator", no_argument, NULL, 'o' },
+		{ "rotate-master-key", no_argument, NULL, 'K' },
+		{ "rotate-operator-key", no_argument, NULL, 'O' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 }
 	};
@@ -43,6 +49,8 @@ main(int argc, char **argv)
 		case 't':
 		case 'm':
 		case 'o':
+		case 'K':
+		case 'O':
 			mode = ch;
 			break;
 		default:
@@ -66,6 +74,14 @@ main(int argc, char **argv)
 		return ch;
 	case 'o':
 		ch = migrate_init_operator(c) != 0;
+		conf_free(c);
+		return ch;
+	case 'K':
+		ch = rekey_master_key(c) != 0;
+		conf_free(c);
+		return ch;
+	case 'O':
+		ch = rekey_operator(c) != 0;
 		conf_free(c);
 		return ch;
 	}
