@@ -448,11 +448,12 @@ internal_play_check(struct internal_req *q, const char *proto,
 		return internal_refuse(q, HTTP_FORBIDDEN, "no such stream");
 	if (error != 0)
 		return internal_refuse(q, HTTP_ERROR, "database error");
-	if (token != NULL && auth == NULL)
+	/* a suspended tenant's stream plays for no one, token or not */
+	if (st.tenant_status != TENANT_OPEN)
+		status = internal_refuse(q, HTTP_FORBIDDEN, "tenant not open");
+	else if (token != NULL && auth == NULL)
 		status = internal_token_ok(q, &st, token) ? HTTP_OK :
 		    internal_refuse(q, HTTP_FORBIDDEN, "wrong token");
-	else if (st.tenant_status != TENANT_OPEN)
-		status = internal_refuse(q, HTTP_FORBIDDEN, "tenant not open");
 	else if (!res_in_list(st.out_protocol, proto))
 		status = internal_refuse(q, HTTP_FORBIDDEN,
 		    "protocol not enabled in the space");
