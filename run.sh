@@ -470,8 +470,14 @@ stack_start() {
 	build
 	# Whatever the services create from here on (logs, HLS files, rendered
 	# configs) is not world-readable; logs made by older runs neither.
+	# nginx daemonises with umask 0, so its logs are made here, and the HLS
+	# files the edge writes (0644) are kept from others by their directory.
 	umask 027
-	find "$LOG_DIR" "$HLS_DIR" -type f -perm /o=rwx -exec chmod o-rwx {} + 2>/dev/null || true
+	local f
+	for f in nginx-access nginx-error edge-error; do
+		[[ -e $LOG_DIR/$f.log ]] || : >"$LOG_DIR/$f.log"
+	done
+	find "$LOG_DIR" "$HLS_DIR" -perm /o=rwx -exec chmod o-rwx {} + 2>/dev/null || true
 	secret_setup
 	db_start
 	db_setup
