@@ -355,7 +355,8 @@ nginx_cmd() {
 }
 
 nginx_config() {
-	mkdir -p "$VAR/nginx/tmp" || die "cannot create $VAR/nginx"
+	{ mkdir -p "$VAR/nginx/tmp" "$PRIVATE_DIR" && chmod 700 "$PRIVATE_DIR"; } ||
+		die "cannot create $VAR/nginx"
 	render_conf "$ROOT/conf/nginx.conf.in" "$VAR/nginx/nginx.conf" ||
 		die "cannot write $VAR/nginx/nginx.conf"
 	nginx_cmd -t -q || die "invalid nginx config $VAR/nginx/nginx.conf"
@@ -383,7 +384,8 @@ edge_cmd() {
 # Renders $VAR/edge/nginx.conf from conf/edge.conf.in; 0 when it changed.
 edge_config() {
 	local tmp conf=$VAR/edge/nginx.conf
-	mkdir -p "$VAR/edge/tmp" "$HLS_DIR/live" || die "cannot create $VAR/edge"
+	{ mkdir -p "$VAR/edge/tmp" "$HLS_DIR/live" "$PRIVATE_DIR" && chmod 700 "$PRIVATE_DIR"; } ||
+		die "cannot create $VAR/edge"
 	tmp=$(mktemp "$conf.XXXXXX")
 	render_conf "$ROOT/conf/edge.conf.in" "$tmp" || die "cannot write $tmp"
 	if cmp -s "$tmp" "$conf"; then
