@@ -10,7 +10,6 @@
 #include <string.h>
 #include <strings.h>
 #include <unistd.h>
-#include <arpa/inet.h>
 
 #include <fcgiapp.h>
 
@@ -140,27 +139,6 @@ worker_write(FCGX_Request *rq, int status, const char *rid,
 }
 
 /*
- * True for an IPv4 (127/8) or IPv6 (::1, or ::ffff:127/104) loopback
- * address written as an address: "127.evil.example" is not one.
- */
-static int
-worker_loopback(const char *addr)
-{
-	struct in_addr a4;
-	struct in6_addr a6;
-
-	if (addr == NULL)
-		return 0;
-	if (inet_pton(AF_INET, addr, &a4) == 1)
-		return (ntohl(a4.s_addr) >> 24) == 127;
-	if (inet_pton(AF_INET6, addr, &a6) != 1)
-		return 0;
-	if (IN6_IS_ADDR_LOOPBACK(&a6))
-		return 1;
-	return IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127;
-}
-
-/*
  * The edge's calls under /internal/ (internal.c): no signature, since
  * nginx and nginx-rtmp make them, but from loopback and with the internal
  * secret (VIGIL_SECRET, set by nginx's hooks server from the edge's "k"
@@ -186,7 +164,7 @@ worker_internal(const struct vigil_conf *c, struct db *db, FCGX_Request *rq,
 	uri_len = (int)strcspn(uri, "?");
 	if (uri_len > 64)
 		uri_len = 64;
-	if (!worker_loopback(addr)) {
+	if (!internal_loopback(addr)) {
 		log_warnx("internal %.*s from %s refused: not loopback",
 		    uri_len, uri, addr ? addr : "-");
 		status = 403;
