@@ -22,6 +22,8 @@ cmd=$1 port=${3:-}
 export VIGIL_VAR=$2
 # shellcheck source=SCRIPTDIR/../../run.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../../run.sh" --lib
+# its logs under var/log are not for everyone, like the stack's (run.sh)
+umask 027
 DIR=$VAR/apache
 MODULES=/usr/lib/apache2/modules
 
