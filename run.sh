@@ -59,6 +59,9 @@ vigil_env() {
 	APACHE_PID=$RUN_DIR/apache.pid
 	EDGE_PID=$RUN_DIR/edge.pid
 	HLS_DIR=$VAR/hls
+	SECRET_FILE=$VAR/internal.secret
+	PRIVATE_DIR=$RUN_DIR/private
+	HOOKS_SOCK=$PRIVATE_DIR/hooks.sock
 	MEDIAD_BIN=$ROOT/mediad/vigil-mediad
 	NOTIFYD_BIN=$ROOT/mediad/vigil-notifyd
 	MEDIAD_PID=$RUN_DIR/mediad.pid
@@ -265,6 +268,30 @@ db_setup() {
 	SQL
 }
 
+# The internal secret: the edge sends it with its hooks, nginx with its
+# auth checks and to mediad; vigil-api and mediad read it from the file
+# (api.internal_secret_file). Hex, so it goes into configs and URLs as is.
+secret_setup() {
+	if [[ ! -s $SECRET_FILE ]]; then
+		(umask 077 && openssl rand -hex 32 >"$SECRET_FILE") || die "cannot write $SECRET_FILE"
+	fi
+	chmod 600 "$SECRET_FILE" || die "cannot chmod $SECRET_FILE"
+	SECRET=$(head -n 1 "$SECRET_FILE")
+	[[ $SECRET =~ ^[0-9a-f]{64}$ ]] || die "$SECRET_FILE: not 64 hex digits"
+}
+
+# render_conf TEMPLATE OUT: the template with the stack's values; OUT is
+# mode 0600 (it holds the secret). Comment lines stay as written: they
+# document the placeholders.
+render_conf() {
+	local user='# not root: the workers keep the calling user'
+	# Root's workers would otherwise drop to nobody, who cannot reach the socket.
+	((EUID != 0)) || user='user root;'
+	[[ -n ${SECRET:-} ]] || secret_setup
+	(umask 077 && sed -e "/^[[:space:]]*#/!{s|@VAR@|$VAR|g; s|@HTTP_PORT@|$HTTP_PORT|g; s|@RTMP_PORT@|$RTMP_PORT|g; s|@EDGE_PORT@|$EDGE_PORT|g; s|@USER@|$user|g; s|@SECRET@|$SECRET|g}" \
+		"$1" >"$2") && chmod 600 "$2"
+}
+
 # Renders $VAR/vigil.conf from conf/vigil.conf. The file is replaced only when
 # its content changes, so its mtime tells api_start whether to restart.
 api_config() {
@@ -330,13 +357,10 @@ nginx_cmd() {
 }
 
 nginx_config() {
-	local user='# not root: the workers keep the calling user'
-	# Root's workers would otherwise drop to nobody, who cannot reach the socket.
-	((EUID != 0)) || user='user root;'
-	mkdir -p "$VAR/nginx/tmp" || die "cannot create $VAR/nginx"
-	# Comment lines stay as written: they document the placeholders.
-	sed -e "/^[[:space:]]*#/!{s|@VAR@|$VAR|g; s|@HTTP_PORT@|$HTTP_PORT|g; s|@USER@|$user|g}" \
-		"$ROOT/conf/nginx.conf.in" >"$VAR/nginx/nginx.conf"
+	{ mkdir -p "$VAR/nginx/tmp" "$PRIVATE_DIR" && chmod 700 "$PRIVATE_DIR"; } ||
+		die "cannot create $VAR/nginx"
+	render_conf "$ROOT/conf/nginx.conf.in" "$VAR/nginx/nginx.conf" ||
+		die "cannot write $VAR/nginx/nginx.conf"
 	nginx_cmd -t -q || die "invalid nginx config $VAR/nginx/nginx.conf"
 }
 
@@ -361,12 +385,11 @@ edge_cmd() {
 
 # Renders $VAR/edge/nginx.conf from conf/edge.conf.in; 0 when it changed.
 edge_config() {
-	local user='# not root: the workers keep the calling user' tmp conf=$VAR/edge/nginx.conf
-	((EUID != 0)) || user='user root;'
-	mkdir -p "$VAR/edge/tmp" "$HLS_DIR/live" || die "cannot create $VAR/edge"
+	local tmp conf=$VAR/edge/nginx.conf
+	{ mkdir -p "$VAR/edge/tmp" "$HLS_DIR/live" "$PRIVATE_DIR" && chmod 700 "$PRIVATE_DIR"; } ||
+		die "cannot create $VAR/edge"
 	tmp=$(mktemp "$conf.XXXXXX")
-	sed -e "/^[[:space:]]*#/!{s|@VAR@|$VAR|g; s|@HTTP_PORT@|$HTTP_PORT|g; s|@RTMP_PORT@|$RTMP_PORT|g; s|@EDGE_PORT@|$EDGE_PORT|g; s|@USER@|$user|g}" \
-		"$ROOT/conf/edge.conf.in" >"$tmp"
+	render_conf "$ROOT/conf/edge.conf.in" "$tmp" || die "cannot write $tmp"
 	if cmp -s "$tmp" "$conf"; then
 		rm -f "$tmp"
 		return 1
@@ -402,8 +425,10 @@ edge_start() {
 # Tells vigil-api that the edge has no publisher (just started or stopped):
 # streams left on by an edge that died go off, with their stream.off events.
 edge_reset() {
-	curl -fsS -o /dev/null -m 10 -X POST -d call=reset \
-		"$ENDPOINT/internal/rtmp/reset" || say "edge: could not reset stream statuses"
+	# the secret goes in a config file for curl, not on its command line
+	printf 'url = "http://hooks/internal/rtmp/reset?k=%s"\n' "$(head -n 1 "$SECRET_FILE")" |
+		curl -fsS -o /dev/null -m 10 -X POST -d call=reset \
+			--unix-socket "$HOOKS_SOCK" -K - || say "edge: could not reset stream statuses"
 }
 
 # daemon_start NAME BIN PIDFILE: a foreground daemon that writes its own pid
@@ -440,9 +465,24 @@ stack_start() {
 	[[ $VAR =~ ^[A-Za-z0-9/._+-]+$ ]] || die "VIGIL_VAR may only hold [A-Za-z0-9/._+-]: $VAR"
 	ensure_packages
 	# www-data (Apache) must traverse to the socket even under umask 077.
-	{ mkdir -p "$RUN_DIR" "$LOG_DIR" && chmod 755 "$VAR" "$RUN_DIR"; } || die "cannot create $VAR"
+	# The edge's hooks socket is this user's only; HLS and logs are not
+	# for everyone on the host.
+	{ mkdir -p "$RUN_DIR" "$LOG_DIR" "$PRIVATE_DIR" "$HLS_DIR" &&
+		chmod 755 "$VAR" "$RUN_DIR" && chmod 700 "$PRIVATE_DIR" &&
+		chmod 750 "$LOG_DIR" "$HLS_DIR"; } || die "cannot create $VAR"
 	say "building (log: $LOG_DIR/build.log)"
 	build
+	# Whatever the services create from here on (logs, HLS files, rendered
+	# configs) is not world-readable; logs made by older runs neither.
+	# nginx daemonises with umask 0, so its logs are made here, and the HLS
+	# files the edge writes (0644) are kept from others by their directory.
+	umask 027
+	local f
+	for f in nginx-access nginx-error edge-error; do
+		[[ -e $LOG_DIR/$f.log ]] || : >"$LOG_DIR/$f.log"
+	done
+	find "$LOG_DIR" "$HLS_DIR" -perm /o=rwx -exec chmod o-rwx {} + 2>/dev/null || true
+	secret_setup
 	db_start
 	db_setup
 	api_config

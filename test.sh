@@ -63,7 +63,7 @@ done
 (cd tests/integration && [[ -d node_modules/@alicloud/pop-core ]] ||
 	npm install --no-audit --no-fund --loglevel=error >"$LOG_DIR/npm.log" 2>&1) ||
 	{ cat "$LOG_DIR/npm.log" >&2; exit 1; }
-node --test --test-concurrency=1 tests/integration/ >"$LOG_DIR/integration.log" 2>&1 || true
+node --test --test-concurrency=1 tests/integration/ tests/security/ >"$LOG_DIR/integration.log" 2>&1 || true
 int_pass=$(sed -n 's/^# pass //p' "$LOG_DIR/integration.log" | tail -n 1)
 int_fail=$(sed -n 's/^# fail //p' "$LOG_DIR/integration.log" | tail -n 1)
 [[ -n $int_pass && -n $int_fail ]] || { int_pass=0 int_fail=1; }

@@ -69,6 +69,9 @@ db_ping || die "the stack's database is not running: ./run.sh first"
 	mediad/vigil-mediad -c "$work/vigil.conf" 2>"$work/mediad.log" & pids+=($!)
 	mediad_master=$!
 	sock=$work/mediad.sock
+	# what nginx adds: mediad serves no request without the internal secret
+	hdr=$work/secret.hdr
+	(umask 077 && printf 'X-Vigil-Secret: %s\n' "$(head -n 1 "$VAR/internal.secret")" >"$hdr")
 	wait_for "mediad's socket" 5 test -S "$sock"
 }
 child() { pgrep -P "$1" | head -n1; }
@@ -107,7 +110,7 @@ viewers() {
 	local i
 	for ((i = 0; i < $2; i++)); do
 		if [[ $1 == flv ]]; then
-			curl -sN --unix-socket "$sock" "http://mediad$flv_path" \
+			curl -sN --unix-socket "$sock" -H "@$hdr" "http://mediad$flv_path" \
 				-o /dev/null & pids+=($!)
 		else
 			ffmpeg -nostdin -v quiet -i "$rtmp_url" -c copy -f null - \
@@ -144,7 +147,7 @@ ttff() {
 	for ((i = 0; i < samples; i++)); do
 		t0=$(date +%s%N)
 		if [[ $1 == flv ]]; then
-			timeout 10 curl -sN --unix-socket "$sock" "http://mediad$flv_path" |
+			timeout 10 curl -sN --unix-socket "$sock" -H "@$hdr" "http://mediad$flv_path" |
 				timeout 10 ffprobe -v error $probe -select_streams v -show_frames \
 				-read_intervals '%+#1' -of csv -i pipe:0 >/dev/null \
 				2>&1 || true

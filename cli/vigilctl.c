@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 
 #include <curl/curl.h>
@@ -18,6 +19,26 @@
 
 #define MAX_PARAMS	128
 
+/*
+ * Parameters that carry secrets: a request with one goes as POST, so the
+ * secret stays out of URLs and the web server's logs. Their Actions:
+ * CreateMtsService, CreateRtmpGroupStreamurl(s), Start{Device,Channel,
+ * Stream}, BatchStart{Devices,Streams} (AccessInfo), CreateDevice and
+ * ModifyDevice (Password), DescribeStreamURL, DeleteStreamAuthKey (AuthKey).
+ */
+static const char *const secret_params[] = {
+	"AccessInfo", "Password", "AuthKey", "AccessKeySecret", NULL
+};
+
+static int
+secret_param(const char *name)
+{
+	for (size_t i = 0; secret_params[i] != NULL; i++)
+		if (strcasecmp(secret_params[i], name) == 0)
+			return 1;
+	return 0;
+}
+
 static void
 usage(void)
 {
@@ -26,6 +47,7 @@ usage(void)
 	    " --access-key-secret S]\n"
 	    "                [--post] [--print-url [--count N]] Action"
 	    " [Key=Value ...]\n"
+	    "requests with AccessInfo, Password or AuthKey are sent as POST\n"
 	    "defaults: endpoint http://127.0.0.1:$VIGIL_HTTP_PORT (8080),"
 	    " key file $VIGIL_VAR/operator.key (var/)\n");
 	exit(2);
@@ -156,6 +178,8 @@ main(int argc, char **argv)
 		v[k] = (struct sign_param){ argv[i], eq + 1 };
 		if (k == n)
 			n++;
+		if (secret_param(argv[i]))
+			method = "POST";
 	}
 	sign_sort(v, n);
 	/* --print-url --count N: N URLs, each with its own nonce */

@@ -41,6 +41,8 @@ static const struct conf_opt conf_opts[] = {
 	{ "api.host_id", CT_STR, O(host_id), "vigil.local", 0, 0 },
 	{ "api.master_key_file", CT_PATH, O(master_key_file), "master.key",
 	    0, 0 },
+	{ "api.internal_secret_file", CT_PATH, O(internal_secret_file),
+	    "internal.secret", 0, 0 },
 	{ "api.access_log", CT_BOOL, O(access_log), "true", 0, 0 },
 	{ "database.host", CT_STR, O(db_host), "localhost", 0, 0 },
 	{ "database.port", CT_INT, O(db_port), "3306", 1, 65535 },

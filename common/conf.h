@@ -16,6 +16,7 @@ struct vigil_conf {
 	int	 nonce_ttl;		/* seconds */
 	char	*host_id;
 	char	*master_key_file;
+	char	*internal_secret_file;	/* the web tier's proof (secret.h) */
 	int	 access_log;
 	/* database */
 	char	*db_host;

@@ -11,6 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <arpa/inet.h>
 
 #include <openssl/crypto.h>
 
@@ -448,11 +449,12 @@ internal_play_check(struct internal_req *q, const char *proto,
 		return internal_refuse(q, HTTP_FORBIDDEN, "no such stream");
 	if (error != 0)
 		return internal_refuse(q, HTTP_ERROR, "database error");
-	if (token != NULL && auth == NULL)
+	/* a suspended tenant's stream plays for no one, token or not */
+	if (st.tenant_status != TENANT_OPEN)
+		status = internal_refuse(q, HTTP_FORBIDDEN, "tenant not open");
+	else if (token != NULL && auth == NULL)
 		status = internal_token_ok(q, &st, token) ? HTTP_OK :
 		    internal_refuse(q, HTTP_FORBIDDEN, "wrong token");
-	else if (st.tenant_status != TENANT_OPEN)
-		status = internal_refuse(q, HTTP_FORBIDDEN, "tenant not open");
 	else if (!res_in_list(st.out_protocol, proto))
 		status = internal_refuse(q, HTTP_FORBIDDEN,
 		    "protocol not enabled in the space");
@@ -596,6 +598,23 @@ static const struct internal_route {
 	{ "/internal/auth/play", "http play", internal_auth_play },
 	{ NULL, NULL, NULL }
 };
+
+int
+internal_loopback(const char *addr)
+{
+	struct in_addr a4;
+	struct in6_addr a6;
+
+	if (addr == NULL)
+		return 0;
+	if (inet_pton(AF_INET, addr, &a4) == 1)
+		return (ntohl(a4.s_addr) >> 24) == 127;
+	if (inet_pton(AF_INET6, addr, &a6) != 1)
+		return 0;
+	if (IN6_IS_ADDR_LOOPBACK(&a6))
+		return 1;
+	return IN6_IS_ADDR_V4MAPPED(&a6) && a6.s6_addr[12] == 127;
+}
 
 int
 internal_path(const char *path)

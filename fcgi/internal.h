@@ -1,12 +1,19 @@
 /*
  * The edge's internal endpoints under /internal/, reachable from loopback
- * only: nginx-rtmp's on_publish, on_publish_done, on_play and on_play_done
- * notifications, and nginx's auth_request check of HTTP play.
+ * only and with the internal secret: nginx-rtmp's on_publish,
+ * on_publish_done, on_play and on_play_done notifications (through nginx's
+ * private hooks socket), and nginx's auth_request check of HTTP play.
  */
 #ifndef VIGIL_INTERNAL_H
 #define VIGIL_INTERNAL_H
 
 #include "api.h"
+
+/*
+ * True for an IPv4 (127/8) or IPv6 (::1, ::ffff:127/104) loopback address
+ * written as an address: "127.evil.example" or "127.0.0.1x" is not one.
+ */
+int	internal_loopback(const char *addr);
 
 /* True when path (a REQUEST_URI) is under /internal/. */
 int	internal_path(const char *path);

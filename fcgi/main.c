@@ -4,8 +4,11 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <openssl/crypto.h>
+
 #include "common/conf.h"
 #include "common/log.h"
+#include "common/secret.h"
 #include "master.h"
 #include "migrate.h"
 #include "rekey.h"
@@ -38,6 +41,7 @@ main(int argc, char **argv)
 	};
 	struct vigil_conf *c;
 	const char *path = NULL;
+	char *secret;
 	int ch, mode = 0;
 
 	log_init("vigil-api");
@@ -85,5 +89,12 @@ main(int argc, char **argv)
 		conf_free(c);
 		return ch;
 	}
+	/* the workers need it: say so once here, not in every respawn */
+	if (secret_read(c->internal_secret_file, &secret) != 0) {
+		conf_free(c);
+		return 1;
+	}
+	OPENSSL_cleanse(secret, strlen(secret));
+	free(secret);
 	return master_run(c, path);
 }

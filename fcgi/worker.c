@@ -18,6 +18,7 @@
 #include "common/db.h"
 #include "common/id.h"
 #include "common/log.h"
+#include "common/secret.h"
 #include "common/vault.h"
 #include "common/vtime.h"
 #include "api.h"
@@ -31,6 +32,7 @@
 
 static volatile sig_atomic_t worker_quit;
 static int worker_listen_fd = -1;
+static char *worker_secret;	/* the internal secret, for /internal/ */
 
 static void
 worker_on_term(int sig)
@@ -108,40 +110,40 @@ worker_reason(int status)
 	}
 }
 
-/* libfcgi's own printf lacks %zu and friends: format here instead. */
+/*
+ * libfcgi's own printf lacks %zu and friends: format here instead. An API
+ * reply names its RequestId in X-Request-Id (rid, or NULL), for the web
+ * server's access log, which logs no query or body.
+ */
 static void
 worker_write_type(FCGX_Request *rq, int status, const char *type,
-    const char *body, size_t len)
+    const char *rid, const char *body, size_t len)
 {
-	char head[192];
+	char head[256];
 	int n;
 
 	n = snprintf(head, sizeof(head), "Status: %d %s\r\nContent-Type: "
-	    "%s\r\nContent-Length: %zu\r\n\r\n", status,
-	    worker_reason(status), type, len);
+	    "%s\r\n%s%s%sContent-Length: %zu\r\n\r\n", status,
+	    worker_reason(status), type, rid ? "X-Request-Id: " : "",
+	    rid ? rid : "", rid ? "\r\n" : "", len);
 	FCGX_PutStr(head, n, rq->out);
 	FCGX_PutStr(body, (int)len, rq->out);
 }
 
 static void
-worker_write(FCGX_Request *rq, int status, const char *body, size_t len)
+worker_write(FCGX_Request *rq, int status, const char *rid,
+    const char *body, size_t len)
 {
-	worker_write_type(rq, status, "application/json;charset=utf-8", body,
-	    len);
-}
-
-/* True for an IPv4 or IPv6 loopback address. */
-static int
-worker_loopback(const char *addr)
-{
-	return addr != NULL && (strncmp(addr, "127.", 4) == 0 ||
-	    strcmp(addr, "::1") == 0 || strncmp(addr, "::ffff:127.", 11) == 0);
+	worker_write_type(rq, status, "application/json;charset=utf-8", rid,
+	    body, len);
 }
 
 /*
- * The edge's calls under /internal/ (internal.c): loopback only, and no
- * signature, since nginx and nginx-rtmp make them. The answer is a status
- * line for nginx, not an API reply.
+ * The edge's calls under /internal/ (internal.c): no signature, since
+ * nginx and nginx-rtmp make them, but from loopback and with the internal
+ * secret (VIGIL_SECRET, set by nginx's hooks server from the edge's "k"
+ * argument, or by its auth check). The answer is a status line for nginx,
+ * not an API reply.
  */
 static void
 worker_internal(const struct vigil_conf *c, struct db *db, FCGX_Request *rq,
@@ -151,19 +153,28 @@ worker_internal(const struct vigil_conf *c, struct db *db, FCGX_Request *rq,
 	const char *addr = FCGX_GetParam("REMOTE_ADDR", rq->envp);
 	char body[64];
 	uint64_t t0 = vtime_mono_us();
-	int status, n;
+	int status, n, uri_len;
 
 	r.conf = c;
 	r.db = db;
 	r.method = FCGX_GetParam("REQUEST_METHOD", rq->envp);
 	if (r.method == NULL)
 		r.method = "";
-	if (!worker_loopback(addr)) {
-		log_warnx("internal %.64s from %s refused: not loopback", uri,
-		    addr ? addr : "-");
+	/* the query is not logged: it may hold a key */
+	uri_len = (int)strcspn(uri, "?");
+	if (uri_len > 64)
+		uri_len = 64;
+	if (!internal_loopback(addr)) {
+		log_warnx("internal %.*s from %s refused: not loopback",
+		    uri_len, uri, addr ? addr : "-");
+		status = 403;
+	} else if (!secret_equal(worker_secret, FCGX_GetParam("VIGIL_SECRET",
+	    rq->envp))) {
+		log_warnx("internal %.*s refused: without the internal secret",
+		    uri_len, uri);
 		status = 403;
 	} else if (worker_params(&r, rq) != AE_OK) {
-		log_warnx("internal %.64s: %s", uri, r.message);
+		log_warnx("internal %.*s: %s", uri_len, uri, r.message);
 		status = 400;
 	} else
 		status = internal_serve(&r, uri, FCGX_GetParam(
@@ -171,10 +182,10 @@ worker_internal(const struct vigil_conf *c, struct db *db, FCGX_Request *rq,
 		    "VIGIL_CLIENT_ADDR", rq->envp));
 	n = snprintf(body, sizeof(body), "%d %s\n", status,
 	    worker_reason(status));
-	worker_write_type(rq, status, "text/plain", body, (size_t)n);
+	worker_write_type(rq, status, "text/plain", NULL, body, (size_t)n);
 	if (c->access_log)
-		log_info("access internal %.64s status=%d us=%" PRIu64, uri,
-		    status, vtime_mono_us() - t0);
+		log_info("access internal %.*s status=%d us=%" PRIu64, uri_len,
+		    uri, status, vtime_mono_us() - t0);
 	json_object_put(r.body);
 	params_free(&r.params);
 }
@@ -193,7 +204,7 @@ worker_serve(const struct vigil_conf *c, struct db *db, FCGX_Request *rq)
 	    (uri[5] == '\0' || uri[5] == '?')) {
 		static const char pong[] = "{\"Status\":\"ok\"}";
 
-		worker_write(rq, 200, pong, sizeof(pong) - 1);
+		worker_write(rq, 200, NULL, pong, sizeof(pong) - 1);
 		return;
 	}
 	if (internal_path(uri)) {
@@ -216,7 +227,7 @@ worker_serve(const struct vigil_conf *c, struct db *db, FCGX_Request *rq)
 	o = reply_build(&r);
 	body = json_object_to_json_string_length(o, JSON_C_TO_STRING_PLAIN |
 	    JSON_C_TO_STRING_NOSLASHESCAPE, &len);
-	worker_write(rq, api_err_status(r.err), body, len);
+	worker_write(rq, api_err_status(r.err), r.request_id, body, len);
 	if (c->access_log)
 		log_info("access %s action=%s key=%s status=%d code=%s us=%"
 		    PRIu64, r.request_id,
@@ -246,7 +257,8 @@ worker_run(const struct vigil_conf *c, int listen_fd)
 	sa.sa_handler = SIG_IGN;
 	sigaction(SIGHUP, &sa, NULL);
 	sigaction(SIGPIPE, &sa, NULL);
-	if (vault_init(c->master_key_file, 0) != 0)
+	if (vault_init(c->master_key_file, 0) != 0 ||
+	    secret_read(c->internal_secret_file, &worker_secret) != 0)
 		return 1;
 	if (db_open(&db, c, id_claim_slot) != 0)
 		return 1;

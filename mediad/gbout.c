@@ -117,7 +117,7 @@ gbout_relay_open(struct gb_stream *gs)
 	if (hevc) {
 		/* the edge's layout: <hls_dir>/<App>/<id>.m3u8, <id>-<n>.ts */
 		snprintf(dir, sizeof(dir), "%s/%s", md->conf->hls_dir, gs->app);
-		if (mkdir(dir, 0755) == -1 && errno != EEXIST)
+		if (mkdir(dir, 0750) == -1 && errno != EEXIST)
 			log_warn("gb stream %llu: %s", (unsigned long long)
 			    gs->stream_id, dir);
 		snprintf(url, sizeof(url), "%s/%llu.m3u8", dir,

@@ -60,8 +60,8 @@ master_run(struct vigil_conf *c, const char *conf_path)
 	pid_t pid = 0, old = 0;
 
 	log_init("mediad master");
-	/* nginx's user must connect; the socket lives inside var/run */
-	if ((fd = unixsock_listen(c->flv_listen, 0666, NULL,
+	/* the web server's group, as vigil-api's socket (api.listen_group) */
+	if ((fd = unixsock_listen(c->flv_listen, 0660, c->listen_group,
 	    SOCK_NONBLOCK)) == -1 || pidfile_write(c->mediad_pid_file) ||
 	    sigpipe_open(sigs, sizeof(sigs) / sizeof(sigs[0])))
 		return 1;

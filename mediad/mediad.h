@@ -22,6 +22,10 @@ struct upstream_tag;
 #define MEDIAD_APP_MAX		64
 #define MEDIAD_IDLE_CLOSE_US	(5ULL * 1000000)	/* upstream linger */
 #define MEDIAD_VIEWER_MAX_BUF	(4u << 20)	/* then a viewer is dropped */
+#define MEDIAD_REQUEST_TIMEOUT_S	10	/* to send a whole request */
+
+/* The internal secret: nginx proves with it that it checked the auth_key. */
+extern char *mediad_secret;
 #define MEDIAD_GOP_MAX		(16u << 20)
 
 enum viewer_state { VIEWER_READING, VIEWER_WAITING, VIEWER_PLAYING,
@@ -34,6 +38,7 @@ struct viewer {
 	struct session		*s;
 	struct loop_ev		 ev;
 	enum viewer_state	 state;
+	struct loop_ev		 timer;		/* request deadline; fd -1: none */
 	char			 req[4096];
 	size_t			 reqlen;
 	struct buf		 out;

@@ -9,9 +9,11 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/timerfd.h>
 #include <unistd.h>
 
 #include "common/log.h"
+#include "common/secret.h"
 #include "flv.h"
 #include "mediad.h"
 
@@ -20,12 +22,68 @@ static const struct {
 	const char	*line;
 } viewer_errors[] = {
 	{ 400, "400 Bad Request" },
+	{ 403, "403 Forbidden" },
 	{ 404, "404 Not Found" },
 	{ 405, "405 Method Not Allowed" },
+	{ 408, "408 Request Timeout" },
 	{ 503, "503 Service Unavailable" },
 };
 
 static void viewer_on_event(void *arg, uint32_t events);
+
+/* The request is in, or the viewer gone: its deadline no longer runs. */
+static void
+viewer_timer_stop(struct viewer *v)
+{
+	if (v->timer.fd == -1)
+		return;
+	loop_del(v->md->loop, &v->timer);
+	close(v->timer.fd);
+	v->timer.fd = -1;
+}
+
+/* A request still without its end after MEDIAD_REQUEST_TIMEOUT_S. */
+static void
+viewer_on_timeout(void *arg, uint32_t events)
+{
+	struct viewer *v = arg;
+
+	(void)events;
+	if (v->state != VIEWER_READING)
+		return;
+	log_info("viewer %s: no whole request in %d s: closed", v->addr,
+	    MEDIAD_REQUEST_TIMEOUT_S);
+	viewer_close(v, 408);
+}
+
+/* Arms the deadline of a new connection's request; 0 or an errno. */
+static int
+viewer_timer_start(struct viewer *v)
+{
+	struct itimerspec its = {
+		.it_value = { .tv_sec = MEDIAD_REQUEST_TIMEOUT_S }
+	};
+	int error;
+
+	v->timer.fd = timerfd_create(CLOCK_MONOTONIC, TFD_NONBLOCK |
+	    TFD_CLOEXEC);
+	if (v->timer.fd == -1)
+		return errno;
+	v->timer.events = EPOLLIN;
+	v->timer.cb = viewer_on_timeout;
+	v->timer.arg = v;
+	if (timerfd_settime(v->timer.fd, 0, &its, NULL) == -1) {
+		error = errno;
+		goto fail;
+	}
+	if ((error = loop_add(v->md->loop, &v->timer)) != 0)
+		goto fail;
+	return 0;
+fail:
+	close(v->timer.fd);
+	v->timer.fd = -1;
+	return error;
+}
 
 static void
 viewer_flush(struct viewer *v)
@@ -121,6 +179,7 @@ viewer_close(struct viewer *v, int status)
 				(void)!send(v->ev.fd, r, (size_t)n,
 				    MSG_NOSIGNAL | MSG_DONTWAIT);
 			}
+	viewer_timer_stop(v);
 	if (v->row != 0)
 		usage_viewer_close(v);
 	session_leave(v);
@@ -140,10 +199,21 @@ viewer_request(struct viewer *v)
 	} map[] = {
 		{ EBADMSG, 400 }, { ENOENT, 404 }, { EOPNOTSUPP, 405 },
 	};
-	char app[MEDIAD_APP_MAX + 1], addr[64];
+	char app[MEDIAD_APP_MAX + 1], addr[64], secret[256];
 	uint64_t id;
 	int e, status = 503;
 
+	viewer_timer_stop(v);
+	/*
+	 * Only nginx, after its auth_key check, has the secret; any other
+	 * local client of the socket is refused, and so is its X-Real-IP.
+	 */
+	if (request_header(v->req, v->reqlen, "X-Vigil-Secret", secret,
+	    sizeof(secret)) != 0 || !secret_equal(mediad_secret, secret)) {
+		log_warnx("viewer refused: without the internal secret");
+		viewer_close(v, 403);
+		return;
+	}
 	if (request_header(v->req, v->reqlen, "X-Real-IP", addr,
 	    sizeof(addr)) == 0)
 		snprintf(v->addr, sizeof(v->addr), "%s", addr);
@@ -215,6 +285,7 @@ viewer_accept(void *arg, uint32_t events)
 			continue;
 		}
 		v->md = md;
+		v->timer.fd = -1;
 		v->state = VIEWER_READING;
 		snprintf(v->addr, sizeof(v->addr), "unix");
 		v->ev.fd = fd;
@@ -224,6 +295,11 @@ viewer_accept(void *arg, uint32_t events)
 		if (loop_add(md->loop, &v->ev) != 0) {
 			close(fd);
 			free(v);
+			continue;
+		}
+		if (viewer_timer_start(v) != 0) {
+			log_warn("viewer timer");
+			viewer_close(v, 503);
 		}
 	}
 }

@@ -91,6 +91,11 @@ static const struct route_param stream_url_params[] = {
 	{ NULL, 0, 0, 0, 0 }
 };
 
+static const struct route_param stream_key_params[] = {
+	{ "AuthKey", PT_STRING, 1, 1, STREAM_AUTH_KEY_MAX },
+	{ NULL, 0, 0, 0, 0 }
+};
+
 static const struct route_param stream_screen_params[] = {
 	{ "GroupId", PT_STRING, 0, 1, STREAM_ID_MAX },
 	{ "PageSize", PT_INT, 0, 1, 100 },
@@ -197,12 +202,18 @@ static const char stream_vod_insert_sql[] =
 static const char stream_key_find_sql[] =
     "SELECT num FROM play_auth_keys WHERE tenant_id = ?"
     " AND auth_key_hash = ?";
-/* one statement takes the next number, so no lock is held between */
+/*
+ * One statement takes the lowest free number (a deleted key's is free
+ * again), so no lock is held between; a concurrent taker gets a duplicate.
+ */
 static const char stream_key_add_sql[] =
     "INSERT INTO play_auth_keys (tenant_id, num, auth_key_enc,"
-    " auth_key_hash) SELECT ?, COALESCE(MAX(num), 0) + 1, ?, ?"
-    " FROM play_auth_keys WHERE tenant_id = ?"
-    " HAVING COALESCE(MAX(num), 0) < ?";
+    " auth_key_hash) SELECT ?, f.num, ?, ? FROM (SELECT 1 AS num UNION"
+    " SELECT num + 1 FROM play_auth_keys WHERE tenant_id = ?) f"
+    " WHERE f.num <= ? AND NOT EXISTS (SELECT 1 FROM play_auth_keys k"
+    " WHERE k.tenant_id = ? AND k.num = f.num) ORDER BY f.num LIMIT 1";
+static const char stream_key_delete_sql[] =
+    "DELETE FROM play_auth_keys WHERE tenant_id = ? AND auth_key_hash = ?";
 static const char stream_key_first_sql[] =
     "SELECT num, auth_key_enc FROM play_auth_keys WHERE tenant_id = ?"
     " ORDER BY num LIMIT 1";
@@ -793,9 +804,10 @@ stream_auth_key_num(struct api_req *r, const char *key, int *num)
 			goto out;
 		}
 		db_res_free(res);
-		error = db_exec(r->db, &added, stream_key_add_sql, "ibbii",
+		error = db_exec(r->db, &added, stream_key_add_sql, "ibbiii",
 		    (int64_t)r->tenant_id, enc, enclen, hash, (size_t)hashlen,
-		    (int64_t)r->tenant_id, (int64_t)STREAM_AUTH_KEYS);
+		    (int64_t)r->tenant_id, (int64_t)STREAM_AUTH_KEYS,
+		    (int64_t)r->tenant_id);
 		if (error == 0 && added == 0)
 			error = ENOSPC;
 		if (error != 0 && error != EEXIST)
@@ -921,7 +933,8 @@ stream_url(struct api_req *r)
 	    &uid)) == ENOSPC) {
 		e = api_fail(r, AE_TOO_MANY_STREAMS, "The account already "
 		    "uses %d AuthKeys: the parameter AuthKey must be one of "
-		    "them.", STREAM_AUTH_KEYS);
+		    "them (DeleteStreamAuthKey retires one).",
+		    STREAM_AUTH_KEYS);
 		goto out;
 	}
 	if (error)
@@ -999,6 +1012,32 @@ static enum api_err
 stream_resume(struct api_req *r)
 {
 	return stream_enable(r, 1);
+}
+
+/*
+ * DeleteStreamAuthKey: retires a play AuthKey (a leaked one), so every URL
+ * signed with it is refused from now on (viewers already playing go on);
+ * its number is free for another key.
+ */
+static enum api_err
+stream_key_delete(struct api_req *r)
+{
+	const char *key = api_param(r, "AuthKey");
+	unsigned char hash[EVP_MAX_MD_SIZE];
+	unsigned hashlen;
+	uint64_t deleted;
+	int error;
+
+	if (EVP_Digest(key, strlen(key), hash, &hashlen, EVP_sha256(),
+	    NULL) != 1)
+		return api_fail_errno(r, EIO, r->route->action);
+	if ((error = db_exec(r->db, &deleted, stream_key_delete_sql, "ib",
+	    (int64_t)r->tenant_id, hash, (size_t)hashlen)) != 0)
+		return api_fail_errno(r, error, r->route->action);
+	if (deleted == 0)
+		return api_fail(r, AE_INVALID_PARAMETER, "The parameter "
+		    "AuthKey is not a play AuthKey of the account.");
+	return AE_OK;
 }
 
 /* The tenant's first play AuthKey (*key NULL when it has none). */
@@ -1313,6 +1352,8 @@ const struct route stream_routes[] = {
 	{ "DescribeStream", stream_describe, PERM_TENANT, stream_id_params },
 	{ "DescribeStreams", stream_list, PERM_TENANT, stream_list_params },
 	{ "DescribeStreamURL", stream_url, PERM_TENANT, stream_url_params },
+	{ "DeleteStreamAuthKey", stream_key_delete, PERM_TENANT,
+	    stream_key_params },
 	{ "StartStream", stream_start, PERM_TENANT, stream_start_params },
 	{ "StopStream", stream_stop, PERM_TENANT, stream_id_params },
 	{ "ForbidVsStream", stream_forbid, PERM_TENANT, stream_id_params },

@@ -22,6 +22,8 @@ cmd=$1 port=${3:-}
 export VIGIL_VAR=$2
 # shellcheck source=SCRIPTDIR/../../run.sh
 source "$(dirname "${BASH_SOURCE[0]}")/../../run.sh" --lib
+# its logs under var/log are not for everyone, like the stack's (run.sh)
+umask 027
 DIR=$VAR/apache
 MODULES=/usr/lib/apache2/modules
 
@@ -51,7 +53,7 @@ write_config() {
 	mkdir -p "$DIR/runtime" "$RUN_DIR" "$LOG_DIR"
 	# Modules compiled into Debian's binary (unixd, log_config) must not be loaded.
 	loaded=$(apache2 -l)
-	sed -e "/^[[:space:]]*#/!{s|@SOCKET@|$API_SOCK|g; s|@PORT@|$port|g}" \
+	sed -e "/^[[:space:]]*#/!{s|@SOCKET@|$API_SOCK|g; s|@PORT@|$port|g; s|@LOG@|$LOG_DIR/apache-access.log|g}" \
 		"$ROOT/conf/apache/vigil.conf" >"$DIR/vigil.conf"
 	{
 		cat <<-EOF
@@ -71,8 +73,6 @@ write_config() {
 		done
 		((EUID != 0)) || printf 'User www-data\nGroup www-data\n'
 		cat <<-EOF
-			LogFormat "%h %l %u %t \"%r\" %>s %b %D" vigil
-			CustomLog "$LOG_DIR/apache-access.log" vigil
 			Include "$DIR/vigil.conf"
 		EOF
 	} >"$DIR/httpd.conf"

@@ -78,10 +78,23 @@ http { access_log off; client_body_temp_path ${d}/tmp;
   own.sock = path.join(d, 'mediad.sock');
   own.pidFile = path.join(d, 'mediad.pid');
   assert.ok(await L.waitFor(() => fs.existsSync(own.sock), 5000), 'mediad socket');
-  // ffprobe speaks TCP: a loopback relay to the unix socket
+  // ffprobe speaks TCP: a loopback relay to the unix socket, which adds
+  // what nginx adds (mediad serves no one else)
+  const secret = fs.readFileSync(path.join(L.VAR, 'internal.secret'), 'utf8').trim();
   proxy = net.createServer((c) => {
     const u = net.connect(own.sock);
-    c.pipe(u).pipe(c);
+    let first = true;
+    c.on('data', (b) => {
+      if (first) {
+        first = false;
+        const s = b.toString('latin1');
+        const i = s.indexOf('\r\n') + 2;
+        b = Buffer.from(`${s.slice(0, i)}X-Vigil-Secret: ${secret}\r\n${s.slice(i)}`,
+          'latin1');
+      }
+      u.write(b);
+    });
+    u.pipe(c);
     const end = () => { c.destroy(); u.destroy(); };
     c.on('error', end); u.on('error', end); c.on('close', end); u.on('close', end);
   });
