@@ -2,6 +2,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <unistd.h>
 
 #include "log.h"
@@ -50,9 +51,14 @@ sigpipe_next(void)
 }
 
 void
-sigpipe_close(void)
+sigpipe_child(pid_t master, int sig)
 {
 	close(sigpipe_ends[0]);
 	close(sigpipe_ends[1]);
 	sigpipe_ends[0] = sigpipe_ends[1] = -1;
+	/* The master may have died between fork() and prctl(). */
+	if (prctl(PR_SET_PDEATHSIG, sig) == -1)
+		log_warn("prctl");
+	else if (getppid() != master)
+		raise(sig);
 }

@@ -7,6 +7,7 @@
 #define VIGIL_SIGPIPE_H
 
 #include <stddef.h>
+#include <sys/types.h>
 
 /* Routes the n signals of sigs to the pipe (SA_RESTART); 0 or -1 (logged). */
 int	sigpipe_open(const int *sigs, size_t n);
@@ -14,7 +15,11 @@ int	sigpipe_open(const int *sigs, size_t n);
 int	sigpipe_fd(void);
 /* The next signal received, or 0 when none is waiting. */
 int	sigpipe_next(void);
-/* Closes both ends (in a child after fork). */
-void	sigpipe_close(void);
+/*
+ * In a worker just forked by master: closes both ends and has the kernel
+ * send it sig when master dies (at once if master is already gone), so no
+ * worker outlives its master, even one killed with SIGKILL.
+ */
+void	sigpipe_child(pid_t master, int sig);
 
 #endif

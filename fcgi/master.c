@@ -42,7 +42,7 @@ static unsigned master_nworkers;
 static void
 master_spawn(struct master_worker *w, const struct vigil_conf *c, int fd)
 {
-	pid_t pid = fork();
+	pid_t master = getpid(), pid = fork();
 
 	if (pid == -1) {
 		log_warn("fork");
@@ -53,7 +53,7 @@ master_spawn(struct master_worker *w, const struct vigil_conf *c, int fd)
 		struct sigaction sa = { .sa_handler = SIG_DFL };
 
 		sigaction(SIGCHLD, &sa, NULL);
-		sigpipe_close();
+		sigpipe_child(master, SIGTERM);
 		_exit(worker_run(c, fd));
 	}
 	w->pid = pid;

@@ -31,7 +31,7 @@
 static pid_t
 master_spawn(struct vigil_conf *c, int fd)
 {
-	pid_t pid = fork();
+	pid_t master = getpid(), pid = fork();
 
 	if (pid == -1) {
 		log_warn("fork");
@@ -44,7 +44,7 @@ master_spawn(struct vigil_conf *c, int fd)
 		sigaction(SIGTERM, &sa, NULL);
 		sigaction(SIGINT, &sa, NULL);
 		sigaction(SIGHUP, &sa, NULL);
-		sigpipe_close();
+		sigpipe_child(master, SIGTERM);
 		_exit(worker_run(c, fd));
 	}
 	return pid;

@@ -4,6 +4,7 @@
 const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
+const { spawnSync } = require('node:child_process');
 const L = require('./lib');
 const S = require('./stack');
 
@@ -190,3 +191,33 @@ test('SIGTERM stops gracefully: requests in flight finish, none is cut', async (
   S.apiStart();
   assert.ok(await allSucceed(8));
 });
+
+// Issue 9, item 5: a worker whose master is killed (SIGKILL: no chance to
+// stop it) exits by itself, so a restarted stack never runs two of them.
+for (const d of [
+  { name: 'vigil-api', pid: 'vigil-api.pid', start: 'api_start' },
+  { name: 'vigil-mediad', pid: 'mediad.pid',
+    start: 'daemon_start vigil-mediad "$MEDIAD_BIN" "$MEDIAD_PID"' },
+]) {
+  test(`kill -9 of the ${d.name} master: its workers exit too`, async () => {
+    const master = L.pidFile(d.pid);
+    const children = () => spawnSync('pgrep', ['-P', String(master)],
+      { encoding: 'utf8' }).stdout.split('\n').filter(Boolean).map(Number);
+    const workers = children();
+    assert.ok(workers.length > 0, 'the master has workers');
+    const alive = (pid) => {
+      try { process.kill(pid, 0); } catch (e) { return false; }
+      // a zombie waiting for init to reap it has exited
+      return !/\) Z /.test(fs.readFileSync(`/proc/${pid}/stat`, 'utf8'));
+    };
+    try {
+      process.kill(master, 'SIGKILL');
+      assert.ok(await L.waitFor(() => workers.every((p) => !alive(p)), 15000),
+        `workers ${workers.filter(alive)} outlived their master`);
+    } finally {
+      S.runLib(d.start);
+    }
+    assert.notEqual(L.pidFile(d.pid), master);
+    assert.ok(await allSucceed(4));
+  });
+}
