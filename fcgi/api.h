@@ -67,6 +67,7 @@ struct api_req {
 	enum api_err		 err;
 	char			 message[512];
 	json_object		*body;		/* success fields */
+	int			 deadlocked;	/* failed on EDEADLK: run again */
 };
 
 /* Records an error for the reply; returns e so handlers can return it. */

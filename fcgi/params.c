@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "common/crypto.h"
 #include "params.h"
@@ -191,4 +192,16 @@ params_free(struct params *p)
 	free(p->v);
 	p->v = NULL;
 	p->n = p->cap = 0;
+}
+
+int
+params_is_form(const char *ct)
+{
+	static const char form[] = "application/x-www-form-urlencoded";
+
+	if (ct == NULL || strncasecmp(ct, form, sizeof(form) - 1) != 0)
+		return 0;
+	ct += sizeof(form) - 1;
+	ct += strspn(ct, " \t");
+	return *ct == '\0' || *ct == ';';
 }

@@ -22,6 +22,11 @@ struct params {
  */
 int	params_parse(struct params *p, const char *s, size_t len, char *why,
 	    size_t whylen);
+/*
+ * True when a Content-Type is application/x-www-form-urlencoded: that media
+ * type exactly (any case), alone or before ";" parameters (charset=utf-8).
+ */
+int	params_is_form(const char *content_type);
 /* Sorts the parameters; EINVAL naming the first duplicated name. */
 int	params_finish(struct params *p, char *why, size_t whylen);
 /* The value of name, or NULL; p must be finished. */

@@ -80,6 +80,7 @@ api_fail_errno(struct api_req *r, int error, const char *what)
 	if (error == ENOTCONN)
 		return api_fail(r, AE_UNAVAILABLE,
 		    "The service is temporarily unavailable.");
+	r->deadlocked = error == EDEADLK;
 	log_warnx("%s: %s failed: %s", r->request_id, what, strerror(error));
 	return api_fail(r, AE_INTERNAL,
 	    "The request processing has failed due to some unknown error.");

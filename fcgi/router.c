@@ -2,13 +2,18 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <json-c/json.h>
 
 #include "common/db.h"
+#include "common/log.h"
 #include "actions/actions.h"
 #include "params.h"
 #include "router.h"
+
+/* Runs of an Action that keeps losing deadlocks, before InternalError. */
+#define ROUTER_DEADLOCK_TRIES	6
 
 static const struct route *const router_tables[] = {
 	mts_routes, group_routes, directory_routes, device_routes,
@@ -141,5 +146,23 @@ router_dispatch(struct api_req *r)
 	for (const struct route_param *p = r->route->params; p->name; p++)
 		if ((e = router_check_param(r, p)) != AE_OK)
 			return e;
-	return r->route->handler(r);
+	/*
+	 * A deadlock victim's transaction was rolled back by the server and
+	 * nothing was sent yet: the whole Action runs again, after a random
+	 * pause that grows, so the competitors do not meet again.
+	 */
+	for (unsigned tries = 1; ; tries++) {
+		e = r->route->handler(r);
+		if (!r->deadlocked || tries == ROUTER_DEADLOCK_TRIES)
+			return e;
+		db_rollback(r->db);
+		json_object_put(r->body);
+		r->body = NULL;
+		r->err = AE_OK;
+		r->message[0] = '\0';
+		r->deadlocked = 0;
+		log_info("%s: %s deadlocked, run again (%u)", r->request_id,
+		    action, tries);
+		usleep(1000 * (1 + random() % (4u << tries)));
+	}
 }

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <fcgiapp.h>
@@ -70,8 +71,7 @@ worker_params(struct api_req *r, FCGX_Request *rq)
 	if (qlen > 0)
 		error = params_parse(&r->params, qs, qlen, why, sizeof(why));
 	if (error == 0 && blen > 0 && strcmp(r->method, "POST") == 0 &&
-	    ct != NULL && strncasecmp(ct,
-	    "application/x-www-form-urlencoded", 33) == 0) {
+	    params_is_form(ct)) {
 		if ((body = malloc((size_t)blen)) == NULL)
 			return api_fail_errno(r, ENOMEM, "body");
 		if (FCGX_GetStr(body, (int)blen, rq->in) != blen) {
@@ -249,6 +249,8 @@ worker_run(const struct vigil_conf *c, int listen_fd)
 	uint64_t last_gc = 0;
 
 	log_init("vigil-api worker");
+	/* the router's pauses after a deadlock differ between workers */
+	srandom((unsigned)getpid() ^ (unsigned)time(NULL));
 	worker_listen_fd = listen_fd;
 	sa.sa_handler = worker_on_term;	/* no SA_RESTART: accept returns */
 	sigaction(SIGTERM, &sa, NULL);

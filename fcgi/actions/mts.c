@@ -222,11 +222,10 @@ mts_create(struct api_req *r)
 	    (e = res_access_info(r)) != AE_OK)
 		return e;
 	/* Two first creates of one UserId race on the unique key: the
-	 * loser retries and finds the winner's row; concurrent creates of
-	 * different tenants can deadlock, and a retry then succeeds. */
+	 * loser retries and finds the winner's row (a deadlock between them
+	 * is run again by the router). */
 	for (int tries = 0; tries < 3; tries++)
-		if ((error = mts_create_tx(r, user, id, secret)) != EEXIST &&
-		    error != EDEADLK)
+		if ((error = mts_create_tx(r, user, id, secret)) != EEXIST)
 			break;
 	if (error)
 		return api_fail_errno(r, error, "CreateMtsService");

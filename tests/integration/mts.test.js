@@ -192,3 +192,39 @@ test('SuspendMtsService queues a stop for each live stream of the tenant', async
   assert.equal(L.sql(`SELECT COUNT(*) FROM streams WHERE tenant_id = ${t.tenantId}`).trim(), '2',
     'suspension keeps the resources');
 });
+
+// Issue 9, item 7: concurrent first creates of one UserId deadlock in
+// MariaDB; the router runs the loser again, so all get the same keys.
+test('60 concurrent CreateMtsService of one new UserId: all 200, one key', async () => {
+  for (let round = 0; round < 8; round++) {
+    const user = L.uniqueUser('race');
+    const rs = await Promise.all(Array.from({ length: 60 }, () =>
+      L.call('CreateMtsService', { UserId: user,
+        AccessInfo: '{"AccessKeyId":"a","AccessKeySecret":"b"}' }, { method: 'POST' })));
+    assert.deepEqual(rs.filter((r) => r.status !== 200).map((r) => r.body), []);
+    assert.equal(new Set(rs.map((r) => r.json.UserAccessKeyId)).size, 1);
+  }
+});
+
+test('UserIds compare exactly: "acme " is not "acme"', async () => {
+  const t = await L.newTenant();
+  const r = await L.call('DescribeGroups', { ResourceOwnerAccount: t.user + ' ' });
+  assert.equal(r.status, 404, r.body);
+  assert.equal(r.json.Code, 'InvalidUser.NotFound');
+  const ok = await L.call('DescribeGroups', { ResourceOwnerAccount: t.user });
+  assert.equal(ok.status, 200, ok.body);
+});
+
+test('only application/x-www-form-urlencoded (and its parameters) is a form', async () => {
+  const post = (ct) => {
+    const list = L.signed('GetMtsServiceStatus', { UserId: 'ct' }, { method: 'POST' });
+    return L.request('POST', '', L.encode(list), { 'content-type': ct });
+  };
+  assert.equal((await post('application/x-www-form-urlencoded; charset=utf-8')).status, 200);
+  for (const ct of ['application/x-www-form-urlencodedX',
+    'application/x-www-form-urlencoded-foo', 'text/plain']) {
+    const r = await post(ct);
+    assert.equal(r.status, 400, ct);
+    assert.equal(r.json.Code, 'IncompleteSignature', ct); // the body was not read
+  }
+});

@@ -277,6 +277,26 @@ test_utf8(void)
 	    "bytes after n not read");
 }
 
+static void
+test_is_form(void)
+{
+	static const char *yes[] = { "application/x-www-form-urlencoded",
+	    "Application/X-WWW-Form-URLEncoded", "application/x-www-form-"
+	    "urlencoded; charset=UTF-8", "application/x-www-form-urlencoded;"
+	    "charset=utf-8", "application/x-www-form-urlencoded \t" };
+	static const char *no[] = { "application/x-www-form-urlencodedX",
+	    "application/x-www-form-urlencoded-evil", "application/x-www-form"
+	    "-urlencoded,text/plain", "application/x-www-form-urlencode",
+	    "text/plain", "multipart/form-data", "", " application/x-www-"
+	    "form-urlencoded", NULL };
+
+	for (size_t i = 0; i < sizeof(yes) / sizeof(yes[0]); i++)
+		T_OK(params_is_form(yes[i]), "form: %s", yes[i]);
+	for (size_t i = 0; i < sizeof(no) / sizeof(no[0]); i++)
+		T_OK(!params_is_form(no[i]), "not a form: %s",
+		    no[i] ? no[i] : "(none)");
+}
+
 int
 main(void)
 {
@@ -289,6 +309,7 @@ main(void)
 	test_limit();
 	test_get();
 	test_utf8();
+	test_is_form();
 	params_free(&p);
 	return T_DONE();
 }
