@@ -7,6 +7,7 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -784,6 +785,13 @@ sip_subscribe(struct sipd *sd, struct gb_dev *dev, const char *event,
 
 /* --- setup --- */
 
+/* libosip2's trace logger: its lines are dropped (see sip_init). */
+static void
+sip_osip_trace(const char *file, int line, osip_trace_level_t level,
+    const char *fmt, va_list ap)
+{
+}
+
 int
 sip_init(struct sipd *sd, struct loop *l)
 {
@@ -806,8 +814,14 @@ sip_init(struct sipd *sd, struct loop *l)
 	pool_install();
 	if (osip_init(&o) != 0)
 		return ENOMEM;
-	/* its traces go to stderr, a line per malformed message: ours count
-	 * them instead */
+	/*
+	 * Its traces, lines per malformed message, would flood our log: ours
+	 * count them instead (rx_bad in the stats line). Disabling the levels
+	 * alone is not enough: Debian's build (ENABLE_TRACE) writes to stdout,
+	 * whatever the levels, until a logger is installed; so one is, that
+	 * drops them, and then every level is off.
+	 */
+	osip_trace_initialize_func(TRACE_LEVEL0, sip_osip_trace);
 	for (int lvl = TRACE_LEVEL0; lvl < END_TRACE_LEVEL; lvl++)
 		osip_trace_disable_level((osip_trace_level_t)lvl);
 	c->osip = o;

@@ -185,3 +185,32 @@ test('AutoStart: the catalog starts new streams at once; a new registration star
     assert.equal(L.sql(`SELECT desired FROM streams WHERE id = ${sid}`).trim(), 'started');
   } finally { await sim.stop(); }
 });
+
+test('malformed datagrams do not flood the log (libosip2 traces dropped)', async () => {
+  const logf = path.join(process.env.VIGIL_VAR, 'log/vigil-sipd.log');
+  const lines = () => fs.readFileSync(logf, 'utf8').split('\n').length;
+  const bad = [
+    'garbage\r\n\r\n',
+    'REGISTER sip:x SIP/2.0\r\nVia: bad\r\n\r\n',
+    'INVITE sip:a@b SIP/2.0\r\nFrom: <<<\r\nTo: x\r\nCSeq: abc\r\n\r\n',
+    'SIP/2.0 200\r\n\r\n',
+    'OPTIONS sip:1@2 SIP/2.0\r\nContent-Length: 99999\r\n\r\nxx',
+    'MESSAGE sip:1@2 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1\r\nCall-ID: 1\r\nCSeq: 1 INVITE\r\n\r\n',
+    'REGISTER sip:1 SIP/2.0\r\nTo: <sip:\r\n\r\n',
+    'BYE sip:1@2 SIP/2.0\r\nCSeq: 1\r\nVia: x\r\n\r\n',
+  ];
+  const before = lines();
+  const s = dgram.createSocket('udp4');
+  for (let i = 0; i < 400; i++) {
+    await new Promise((r) => s.send(Buffer.from(bad[i % bad.length]), SIP_PORT, '127.0.0.1', r));
+    if (i % 50 === 49) await new Promise((r) => setTimeout(r, 20));
+  }
+  s.close();
+  await new Promise((r) => setTimeout(r, 1500));
+  const added = lines() - before;
+  assert.ok(added <= 10, `${added} log lines for 400 malformed datagrams`);
+  // and sipd still answers
+  const ans = await sipSend(`OPTIONS sip:1@127.0.0.1 SIP/2.0\r\nVia: SIP/2.0/UDP 127.0.0.1:5998;branch=z9hG4bK${digits(9)}\r\n` +
+    `From: <sip:1@127.0.0.1>;tag=1\r\nTo: <sip:2@127.0.0.1>\r\nCall-ID: ${digits(9)}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`);
+  assert.ok(ans, 'an answer after the garbage');
+});
