@@ -214,3 +214,28 @@ test('malformed datagrams do not flood the log (libosip2 traces dropped)', async
     `From: <sip:1@127.0.0.1>;tag=1\r\nTo: <sip:2@127.0.0.1>\r\nCall-ID: ${digits(9)}\r\nCSeq: 1 OPTIONS\r\nMax-Forwards: 70\r\nContent-Length: 0\r\n\r\n`);
   assert.ok(ans, 'an answer after the garbage');
 });
+
+test('DescribeDevice(s): Ip and Port of a registered device are its registration source', async () => {
+  const w = await world();
+  const before = await w.ok('DescribeDevice', { Id: w.dev.id });
+  assert.equal(before.Ip, '');
+  assert.equal(before.Port, 0);
+  const sim = gbsim(['--server-id', w.g.GbId, '--device-id', w.dev.gbId, '--password', w.dev.password,
+    '--keepalive', '1', '--channels', '0']);
+  try {
+    assert.ok(await sim.wait(/^registered /));
+    const [ip, port] = L.sql(`SELECT contact_ip, contact_port FROM gb_registrations WHERE device_id = ${w.dev.id}`).trim().split('\t');
+    assert.equal(ip, '127.0.0.1');
+    const d = await w.ok('DescribeDevice', { Id: w.dev.id });
+    assert.equal(d.Ip, '127.0.0.1');
+    assert.equal(d.Port, Number(port));
+    assert.ok(d.Port > 0);
+    const l = await w.ok('DescribeDevices', { GroupId: w.g.Id });
+    const e = l.Devices.find((x) => x.Id === w.dev.id);
+    assert.equal(e.Ip, '127.0.0.1');
+    assert.equal(e.Port, Number(port));
+  } finally { await sim.stop(); }
+  await L.waitFor(() => L.sql(`SELECT COUNT(*) FROM gb_registrations WHERE device_id = ${w.dev.id}`).trim() === '0' || null, 5000, 100);
+  const after = await w.ok('DescribeDevice', { Id: w.dev.id });
+  assert.equal(after.Ip, '', 'unregistered: the configured Ip again');
+});
