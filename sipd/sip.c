@@ -311,13 +311,23 @@ sip_on_message(struct sipd *sd, osip_transaction_t *tr,
 	size_t len;
 	int code;
 
-	if (sipmsg_key(req, space, device) != 0) {
+	switch (sipmsg_key(req, space, device)) {
+	case 0:
+		/* after a restart devices keep sending: their registration
+		 * holds */
+		if ((d = dev_find(c, space, device)) == NULL)
+			d = dev_load(sd, space, device, peer);
+		break;
+	case ENOENT:
+		/* sent to sip:<domain> as it registered: from where it did */
+		snprintf(space, sizeof(space), "?");
+		d = dev_find_peer(c, device, peer);
+		break;
+	default:
 		sip_respond(sd, tr, 400, NULL, NULL, NULL, 0);
 		return;
 	}
-	/* after a restart devices keep sending: their registration holds */
-	if ((d = dev_find(c, space, device)) == NULL &&
-	    (d = dev_load(sd, space, device, peer)) == NULL) {
+	if (d == NULL) {
 		log_debug("sip: %s from %s/%s, not registered: 403",
 		    req->sip_method, space, device);
 		sip_respond(sd, tr, 403, NULL, NULL, NULL, 0);
@@ -866,6 +876,7 @@ sip_free(struct sipd *sd)
 		}
 	}
 	htab_free(&c->devs);
+	htab_free(&c->devs_by_id);
 	sip_reap(sd);
 	htab_free(&c->trs);
 	sip_absorb_expire(c, 0);
