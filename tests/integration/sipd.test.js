@@ -336,7 +336,7 @@ test('a camera with a mistyped password retrying fast is locked, quietly; a new 
     assert.ok(added <= failures + 2, `${added} log lines for the device`);
   } finally { await cam.stop(); }
   // the operator corrects the password (to what the camera sends)
-  await w.ok('ModifyDevice', { Id: w.dev.id, Password: w.dev.password + '-wrong' });
+  await w.ok('ModifyDevice', { Id: w.dev.id, GroupId: w.g.Id, Password: w.dev.password + '-wrong' });
   const fixed = gbsim(base(w, ['--password', w.dev.password + '-wrong']));
   try {
     assert.ok(await fixed.wait(/^registered /, 5000), fixed.lines.join('\n'));
@@ -373,7 +373,6 @@ test('a lock lifts by itself after sip.lock_duration, and at once with UnlockDev
   assert.ok(!(await tryIt(w, 1000)), 'locked');
   await new Promise((r) => setTimeout(r, Math.max(0, duration * 1000 - (Date.now() - t0)) + 500));
   assert.ok(await tryIt(w, 5000), 'registered once the lock expired');
-  assert.equal(status(w), 'on');
 });
 
 // ---------------------------------------------------------------- restarts
