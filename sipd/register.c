@@ -41,7 +41,8 @@ static const char register_dev_sql[] =
     " s.enabled, t.status,"
     " COALESCE(f.locked_until > UTC_TIMESTAMP(3) AND"
     " f.pw_tag = SHA2(d.password_enc, 256) AND"
-    " (f.dev_locked = 0 OR d.status = 'failed'), 0)"
+    " (f.dev_locked = 0 OR d.status = 'failed'), 0),"
+    " f.device_id IS NOT NULL"
     " FROM devices d JOIN spaces s ON s.id = d.group_id"
     " AND s.tenant_id = d.tenant_id"
     " JOIN tenants t ON t.id = s.tenant_id"
@@ -49,7 +50,7 @@ static const char register_dev_sql[] =
     " WHERE d.gb_id = ? AND s.gb_id LIKE ? AND s.in_protocol = 'gb28181'"
     " ORDER BY d.id LIMIT " REGISTER_CANDIDATES;
 enum { RC_USER = DEV_NCOLS, RC_PASS, RC_ENABLED, RC_STATUS, RC_SPACE_ON,
-    RC_TENANT, RC_LOCKED };
+    RC_TENANT, RC_LOCKED, RC_FAILED };
 
 /* The failures of (device, address) so far: a run goes on while it is
  * within lock_window, under the same password and not after a lock. */
@@ -311,8 +312,9 @@ register_store(struct reg *g, struct sip_dev *d, int expires, int fresh)
 	    (int64_t)d->dev.group_id, d->peer.tp == SIP_TCP ? "tcp" : "udp",
 	    d->ip, (int64_t)d->port, (int64_t)expires, sd->owner,
 	    (int64_t)fresh)) != 0 ||
+	    (strcmp(register_col(g, g->i, RC_FAILED), "1") == 0 &&
 	    (error = db_exec(sd->db, NULL, register_fail_clear_sql, "is",
-	    (int64_t)d->dev.id, g->ip)) != 0 ||
+	    (int64_t)d->dev.id, g->ip)) != 0) ||
 	    (error = db_query(sd->db, &r, register_lock_sql, "ii",
 	    (int64_t)d->dev.id, (int64_t)d->dev.tenant_id)) != 0)
 		goto out;

@@ -23,6 +23,7 @@
  * exits 1 if the connection failed.
  */
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -356,6 +357,7 @@ main(int argc, char *argv[])
 	double duration = 0;
 	uint32_t ssrc = 0;
 	char *pw = NULL;
+	unsigned seed;
 	int ch, bad = 0, send_only = 0, tcp = 0, have_server = 0, wrong = 0;
 	int error;
 
@@ -447,7 +449,12 @@ main(int argc, char *argv[])
 		fputs(usage, stderr);
 		return 2;
 	}
-	srand(getpid() ^ time(NULL));
+	/* getpid() ^ time() repeats for two simulators started a second
+	 * apart (even pid and second, then both + 1): the same branches and
+	 * Call-IDs, answered from the server's retransmission cache */
+	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+		seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+	srand(seed);
 	if (o->video && (error = gbsim_media_load()) != 0) {
 		fprintf(stderr, "gbsim: %s: %s\n", o->video, strerror(error));
 		return 1;
