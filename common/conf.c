@@ -83,6 +83,7 @@ static const struct conf_opt conf_opts[] = {
 	{ "sip.keepalive_misses", CT_INT, O(keepalive_misses), "3", 1, 100 },
 	{ "sip.lock_failures", CT_INT, O(lock_failures), "5", 1, 1000 },
 	{ "sip.lock_window", CT_INT, O(lock_window), "600", 1, 86400 },
+	{ "sip.lock_duration", CT_INT, O(lock_duration), "600", 1, 604800 },
 	{ "sip.register_expires_max", CT_INT, O(register_expires_max), "3600",
 	    60, 86400 },
 };

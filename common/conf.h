@@ -52,6 +52,7 @@ struct vigil_conf {
 	int	 keepalive_misses;	/* missed periods before off */
 	int	 lock_failures;	/* failed authentications that lock */
 	int	 lock_window;	/* s, within which they count */
+	int	 lock_duration;	/* s an address stays locked out */
 	int	 register_expires_max;	/* s, cap on a REGISTER's Expires */
 };
 

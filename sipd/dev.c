@@ -45,17 +45,53 @@ dev_find(struct sip_ctx *c, const char *space, const char *device)
 	return htab_find(&c->devs, dev_hash(space, device), dev_eq, &k);
 }
 
+struct dev_peer_key {
+	const char		*device;
+	const struct sip_peer	*peer;
+};
+
+static int
+dev_peer_eq(const void *p, const void *key)
+{
+	const struct sip_dev *d = p;
+	const struct dev_peer_key *k = key;
+
+	return strcmp(d->dev.gb_id, k->device) == 0 &&
+	    d->peer.tp == k->peer->tp &&
+	    d->peer.sa.sin_addr.s_addr == k->peer->sa.sin_addr.s_addr;
+}
+
+struct sip_dev *
+dev_find_peer(struct sip_ctx *c, const char *device,
+    const struct sip_peer *peer)
+{
+	struct dev_peer_key k = { device, peer };
+
+	return htab_find(&c->devs_by_id, htab_hash(HTAB_SEED, device,
+	    strlen(device)), dev_peer_eq, &k);
+}
+
 int
 dev_add(struct sip_ctx *c, struct sip_dev *d)
 {
-	return htab_add(&c->devs, dev_hash(d->dev.group_gb_id, d->dev.gb_id),
-	    d);
+	uint32_t h = htab_hash(HTAB_SEED, d->dev.gb_id, strlen(d->dev.gb_id));
+
+	if (htab_add(&c->devs_by_id, h, d) != 0)
+		return ENOMEM;
+	if (htab_add(&c->devs, dev_hash(d->dev.group_gb_id, d->dev.gb_id),
+	    d) != 0) {
+		htab_del(&c->devs_by_id, h, d);
+		return ENOMEM;
+	}
+	return 0;
 }
 
 void
 dev_del(struct sip_ctx *c, struct sip_dev *d)
 {
 	htab_del(&c->devs, dev_hash(d->dev.group_gb_id, d->dev.gb_id), d);
+	htab_del(&c->devs_by_id, htab_hash(HTAB_SEED, d->dev.gb_id,
+	    strlen(d->dev.gb_id)), d);
 }
 
 struct sip_dev *

@@ -47,6 +47,7 @@ struct sip_dev {
 	time_t			 keepalive_at;
 	int			 dirty;		/* keepalive_at not written yet */
 	char			 call_id[64];	/* of its REGISTER */
+	uint32_t		 reg_cseq;	/* of its last REGISTER */
 	uint32_t		 cseq;		/* of our next request to it */
 	int			 fresh;		/* registered: queries pending */
 };
@@ -62,6 +63,7 @@ struct sip_ctx {
 	int			 tcp_port;
 	char			 owner_like[80];	/* "host:%": this host's */
 	struct htab		 devs;		/* sip_dev by (space, device) */
+	struct htab		 devs_by_id;	/* the same by device */
 	struct htab		 trs;		/* transactions by branch */
 	struct htab		 absorb;	/* final answers by request key */
 	struct absorb		*absorb_head, *absorb_tail;	/* by age */
@@ -136,6 +138,10 @@ void	transport_stats(const struct transport *tp, unsigned *conns);
 /* dev.c: registered devices in memory */
 struct sip_dev *dev_find(struct sip_ctx *c, const char *space,
 	    const char *device);
+/* The device registered from peer's address (and transport) with this
+ * GbId: requests naming no space (sip:<domain>) are from it. */
+struct sip_dev *dev_find_peer(struct sip_ctx *c, const char *device,
+	    const struct sip_peer *peer);
 int	dev_add(struct sip_ctx *c, struct sip_dev *d);
 void	dev_del(struct sip_ctx *c, struct sip_dev *d);
 /* The columns dev_from_row reads, d = devices, s = spaces. */

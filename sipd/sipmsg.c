@@ -24,11 +24,11 @@ sipmsg_key(const osip_message_t *m, char space[GB_ID_LEN + 1],
     char device[GB_ID_LEN + 1])
 {
 	space[0] = device[0] = '\0';
-	if (sipmsg_gb_id(m->req_uri, space) != 0 &&
-	    (m->to == NULL || sipmsg_gb_id(m->to->url, space) != 0))
-		return EINVAL;
 	if (m->from == NULL || sipmsg_gb_id(m->from->url, device) != 0)
 		return EINVAL;
+	if (sipmsg_gb_id(m->req_uri, space) != 0 &&
+	    (m->to == NULL || sipmsg_gb_id(m->to->url, space) != 0))
+		return ENOENT;
 	return 0;
 }
 

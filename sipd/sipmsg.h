@@ -16,8 +16,9 @@
 int	sipmsg_gb_id(const osip_uri_t *u, char out[GB_ID_LEN + 1]);
 /*
  * The key of the device a request is from: space = the Request-URI's user
- * (or To's when the Request-URI has none), device = From's user. 0, or
- * EINVAL when either is not a GB id.
+ * (or To's when the Request-URI has none), device = From's user. 0,
+ * EINVAL when From's is not a GB id, or ENOENT (device set) when neither
+ * the Request-URI nor To names a space (sip:<domain>, sip:<ip>:<port>).
  */
 int	sipmsg_key(const osip_message_t *m, char space[GB_ID_LEN + 1],
 	    char device[GB_ID_LEN + 1]);

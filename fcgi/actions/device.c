@@ -136,10 +136,16 @@ static const struct res_sort dev_sort[] = {
 };
 
 /* Every device query selects these columns (enum dev_col). */
+/* Ip and Port: where a registered GB28181 device registered from (what
+ * sipd answers to), else what was configured. */
 static const char dev_cols_sql[] =
     "SELECT d.id, d.name, d.description, d.group_id, d.parent_id,"
     " d.directory_id, d.type, d.auto_start, d.enabled, d.status, d.gb_id,"
-    " d.ip, d.port, d.username, d.password_enc, d.vendor, d.longitude,"
+    " COALESCE((SELECT g.contact_ip FROM gb_registrations g"
+    " WHERE g.device_id = d.id AND g.tenant_id = d.tenant_id), d.ip),"
+    " COALESCE((SELECT g.contact_port FROM gb_registrations g"
+    " WHERE g.device_id = d.id AND g.tenant_id = d.tenant_id), d.port),"
+    " d.username, d.password_enc, d.vendor, d.longitude,"
     " d.latitude, d.auto_pos, d.pos_interval, d.alarm_method, d.created_at,"
     " d.params, ";
 /* the directory, joined only when asked for: a join costs the optimizer */

@@ -23,6 +23,7 @@
  * exits 1 if the connection failed.
  */
 #include <sys/epoll.h>
+#include <sys/random.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 
@@ -56,6 +57,7 @@ struct gbsim_opts gbsim_opt = {
 	.firmware = "V1.0.0",
 	.local_ip = "127.0.0.1",
 	.fps = 25,
+	.restart_after = -1,
 };
 
 static int epfd = -1;
@@ -71,6 +73,8 @@ static const char usage[] =
 "             [--alarm-after S] [--vendor V] [--model M] [--firmware F]\n"
 "             [--video FILE [--audio FILE] [--codec h264|h265] [--fps N]\n"
 "             [--loss PCT] [--reorder]] [--local-ip IP] [--quiet]\n"
+"             [--ruri id|domain|addr] [--restart-after S\n"
+"             [--restart-new-port] [--restart-keep-cseq]]\n"
 "       gbsim --send-only --to IP:PORT [--tcp] --ssrc N --video FILE\n"
 "             [--audio FILE] [--duration S] [--loss PCT] [--reorder]\n"
 "       gbsim --dump-ps FILE --video FILE [--audio FILE]\n";
@@ -295,7 +299,7 @@ enum {
 	O_EXPIRES, O_UNREG, O_RETRY, O_NOUNREG, O_ALARM, O_VENDOR, O_MODEL,
 	O_FIRMWARE, O_VIDEO, O_AUDIO, O_CODEC, O_FPS, O_LOSS, O_REORDER,
 	O_LOCAL, O_QUIET, O_SENDONLY, O_TO, O_TCP, O_SSRC, O_DURATION, O_DUMP,
-	O_WRONG
+	O_WRONG, O_RURI, O_RESTART, O_RESTART_PORT, O_RESTART_CSEQ
 };
 
 static const struct option longopts[] = {
@@ -334,6 +338,10 @@ static const struct option longopts[] = {
 	{ "ssrc",		required_argument,	NULL, O_SSRC },
 	{ "duration",		required_argument,	NULL, O_DURATION },
 	{ "dump-ps",		required_argument,	NULL, O_DUMP },
+	{ "ruri",		required_argument,	NULL, O_RURI },
+	{ "restart-after",	required_argument,	NULL, O_RESTART },
+	{ "restart-new-port",	no_argument,		NULL, O_RESTART_PORT },
+	{ "restart-keep-cseq",	no_argument,		NULL, O_RESTART_CSEQ },
 	{ NULL }
 };
 
@@ -349,6 +357,7 @@ main(int argc, char *argv[])
 	double duration = 0;
 	uint32_t ssrc = 0;
 	char *pw = NULL;
+	unsigned seed;
 	int ch, bad = 0, send_only = 0, tcp = 0, have_server = 0, wrong = 0;
 	int error;
 
@@ -409,6 +418,16 @@ main(int argc, char *argv[])
 		case O_SSRC:	ssrc = strtoul(optarg, NULL, 10); break;
 		case O_DURATION: duration = atof(optarg);	break;
 		case O_DUMP:	dump = optarg;			break;
+		case O_RURI:
+			o->ruri = strcmp(optarg, "domain") == 0 ?
+			    GBSIM_RURI_DOMAIN : strcmp(optarg, "addr") == 0 ?
+			    GBSIM_RURI_ADDR : strcmp(optarg, "id") == 0 ?
+			    GBSIM_RURI_ID : -1;
+			bad |= o->ruri == -1;
+			break;
+		case O_RESTART: o->restart_after = atof(optarg); break;
+		case O_RESTART_PORT: o->restart_new_port = 1;	break;
+		case O_RESTART_CSEQ: o->restart_keep_cseq = 1;	break;
 		default:
 			bad = 1;
 		}
@@ -430,7 +449,12 @@ main(int argc, char *argv[])
 		fputs(usage, stderr);
 		return 2;
 	}
-	srand(getpid() ^ time(NULL));
+	/* getpid() ^ time() repeats for two simulators started a second
+	 * apart (even pid and second, then both + 1): the same branches and
+	 * Call-IDs, answered from the server's retransmission cache */
+	if (getrandom(&seed, sizeof(seed), 0) != (ssize_t)sizeof(seed))
+		seed = (unsigned)getpid() ^ (unsigned)time(NULL);
+	srand(seed);
 	if (o->video && (error = gbsim_media_load()) != 0) {
 		fprintf(stderr, "gbsim: %s: %s\n", o->video, strerror(error));
 		return 1;

@@ -41,7 +41,15 @@ struct gbsim_opts {
 	double			 fps;
 	double			 loss;		/* percent */
 	int			 reorder;
+	int			 ruri;		/* enum gbsim_ruri */
+	double			 restart_after;	/* <0: never */
+	int			 restart_new_port;
+	int			 restart_keep_cseq;
 };
+
+/* The REGISTER Request-URI (--ruri): sip:<server id>@<domain> (GB28181),
+ * sip:<domain>, or sip:<server ip>:<port> (RFC 3261's forms). */
+enum gbsim_ruri { GBSIM_RURI_ID, GBSIM_RURI_DOMAIN, GBSIM_RURI_ADDR };
 
 extern struct gbsim_opts gbsim_opt;
 

@@ -69,7 +69,7 @@ struct dev {
 	unsigned	 sn;
 	char		 ka_call_id[33];	/* of the last keepalive */
 	double		 t_register, t_retransmit, t_keepalive, t_unregister,
-			 t_alarm, t_position;
+			 t_alarm, t_position, t_restart;
 	struct gbsim_fd	 f;
 	uint16_t	 port;
 	struct gbsim_obuf o;		/* TCP */
@@ -192,6 +192,21 @@ dev_request(struct dev *d, const char *method, const char *uri,
 	return msg;
 }
 
+/* The server's URI as --ruri says (REGISTER's and MESSAGEs' Request-URI). */
+static void
+dev_server_uri(char *uri, size_t n)
+{
+	if (gbsim_opt.ruri == GBSIM_RURI_DOMAIN)
+		snprintf(uri, n, "sip:%s", gbsim_opt.domain);
+	else if (gbsim_opt.ruri == GBSIM_RURI_ADDR)
+		snprintf(uri, n, "sip:%s:%u",
+		    inet_ntoa(gbsim_opt.server.sin_addr),
+		    ntohs(gbsim_opt.server.sin_port));
+	else
+		snprintf(uri, n, "sip:%s@%s", gbsim_opt.server_id,
+		    gbsim_opt.domain);
+}
+
 /*
  * Sends a MESSAGE with a MANSCDP body to the server, outside dialogs;
  * its Call-ID goes to call_id if not NULL.
@@ -201,8 +216,7 @@ dev_message(struct dev *d, const char *body, int gb, char call_id[33])
 {
 	char uri[128], to[160], tag[9], cid[33];
 
-	snprintf(uri, sizeof(uri), "sip:%s@%s", gbsim_opt.server_id,
-	    gbsim_opt.domain);
+	dev_server_uri(uri, sizeof(uri));
 	snprintf(to, sizeof(to), "<%s>", uri);
 	rand_hex(tag, sizeof(tag));
 	rand_hex(cid, sizeof(cid));
@@ -333,8 +347,7 @@ dev_register(struct dev *d, int expires, const osip_message_t *challenge)
 	char uri[128], to[160], hdrs[2048];
 	size_t len;
 
-	snprintf(uri, sizeof(uri), "sip:%s@%s", gbsim_opt.server_id,
-	    gbsim_opt.domain);
+	dev_server_uri(uri, sizeof(uri));
 	snprintf(to, sizeof(to), "<sip:%s@%s>", d->id, gbsim_opt.domain);
 	len = snprintf(hdrs, sizeof(hdrs), "Expires: %d\r\n", expires);
 	d->reg_auth = challenge != NULL;
@@ -427,6 +440,8 @@ dev_on_register(struct dev *d, const osip_message_t *resp)
 			d->t_unregister = now + gbsim_opt.unregister_after;
 		if (gbsim_opt.alarm_after >= 0)
 			d->t_alarm = now + gbsim_opt.alarm_after;
+		if (gbsim_opt.restart_after >= 0)
+			d->t_restart = now + gbsim_opt.restart_after;
 	}
 	if (!d->registered)
 		d->t_keepalive = now + gbsim_opt.keepalive;
@@ -523,6 +538,42 @@ dev_fire_position(struct dev *d, double now)
 	d->t_position = now + s->interval;
 }
 
+static int dev_open(struct dev *d);
+
+/*
+ * --restart-after: the device reboots keeping its Call-ID, as several do:
+ * its dialogs and the server's subscriptions are gone, its CSeq starts
+ * again (unless --restart-keep-cseq), from a new port with
+ * --restart-new-port; then it registers anew.
+ */
+static void
+dev_fire_restart(struct dev *d, double now)
+{
+	int error;
+
+	gbsim_event("restart %s", d->id);
+	dev_calls_close(d);
+	d->pos.active = d->alarm.active = 0;
+	d->registered = 0;
+	d->t_keepalive = d->t_position = d->t_retransmit = 0;
+	if (!gbsim_opt.restart_keep_cseq)
+		d->cseq = 0;
+	if (gbsim_opt.restart_new_port) {
+		gbsim_fd_close(&d->f);
+		free(d->rbuf);
+		d->rbuf = NULL;
+		d->rlen = 0;
+		gbsim_obuf_free(&d->o);
+		if ((error = dev_open(d)) != 0) {
+			gbsim_event("error %s socket: %s", d->id,
+			    strerror(error));
+			d->t_register = now + gbsim_opt.register_retry;
+			return;
+		}
+	}
+	dev_register(d, gbsim_opt.expires, NULL);
+}
+
 static const struct dev_timer {
 	size_t	  off;
 	void	(*fire)(struct dev *, double);
@@ -533,6 +584,7 @@ static const struct dev_timer {
 	{ offsetof(struct dev, t_unregister),	dev_fire_unregister },
 	{ offsetof(struct dev, t_alarm),	dev_fire_alarm },
 	{ offsetof(struct dev, t_position),	dev_fire_position },
+	{ offsetof(struct dev, t_restart),	dev_fire_restart },
 };
 
 /* Channel i (0-based): domain part of the device id, type 131, serial. */

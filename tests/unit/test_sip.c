@@ -175,6 +175,18 @@ test_key(void)
 	T_OK(m != NULL && sipmsg_expires(m, 7) == 120, "contact expires wins");
 	osip_message_free(m);
 
+	/* sip:<domain> and a To without an id (RFC 3261's form): the device
+	 * is known, the space is not */
+	m = parse_text("MESSAGE sip:3402000000 SIP/2.0\r\n"
+	    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK1\r\n"
+	    "From: <sip:34020000001320000001@3402000000>;tag=1\r\n"
+	    "To: <sip:3402000000>\r\n"
+	    "Call-ID: 1\r\nCSeq: 1 MESSAGE\r\nContent-Length: 0\r\n\r\n");
+	T_OK(m != NULL && sipmsg_key(m, space, device) == ENOENT,
+	    "no space: ENOENT");
+	T_STREQ(device, "34020000001320000001");
+	osip_message_free(m);
+
 	m = parse_text("REGISTER sip:34020000002000000001@3402000000 "
 	    "SIP/2.0\r\n"
 	    "Via: SIP/2.0/UDP 10.0.0.2:5060;branch=z9hG4bK1\r\n"
