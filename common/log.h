@@ -4,7 +4,11 @@
 
 enum log_level { LOG_LVL_ERR, LOG_LVL_WARN, LOG_LVL_INFO, LOG_LVL_DEBUG };
 
+#include <stdint.h>
+
 extern int log_verbosity;
+/* A text written 3 times within this window is counted, not written. */
+extern uint64_t log_repeat_window_us;
 
 /* Sets the process tag shown on every line ("api", "worker" ...). */
 void	log_init(const char *tag);
