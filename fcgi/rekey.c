@@ -67,10 +67,13 @@ rekey_open(const uint8_t *keys[2], const char *aad[2], const uint8_t *in,
 	return EBADMSG;
 }
 
-/* Re-seals every value of one column under newkey; *np counts them. */
+/*
+ * Re-seals every value of one column under keys[1]; *np counts them,
+ * *skipped those that no key opens.
+ */
 static int
 rekey_column(struct db *db, const struct rekey_col *rc,
-    const uint8_t *keys[2], unsigned *np)
+    const uint8_t *keys[2], unsigned *np, unsigned *skipped)
 {
 	char sql[512];
 	struct db_res *res = NULL;
@@ -93,13 +96,14 @@ rekey_column(struct db *db, const struct rekey_col *rc,
 		aad[1] = db_res_get(res, row, rc->nkeys + 1, NULL);
 		in = (const uint8_t *)db_res_get(res, row, rc->nkeys + 2,
 		    &inlen);
+		/* Unreadable already (no key opens it): left as it is. */
 		if (inlen > sizeof(sealed) || rekey_open(keys, aad, in, inlen,
 		    plain, &n, &used) != 0) {
 			log_warnx("%s.%s of %s %s does not open with the "
-			    "master key", rc->table, rc->col, rc->keys,
-			    db_res_get(res, row, 0, NULL));
-			error = EBADMSG;
-			break;
+			    "master key: left as it is", rc->table, rc->col,
+			    rc->keys, db_res_get(res, row, 0, NULL));
+			(*skipped)++;
+			continue;
 		}
 		error = crypto_seal(keys[1], used, strlen(used), plain, n,
 		    sealed);
@@ -141,7 +145,7 @@ rekey_master_key(const struct vigil_conf *c)
 	const char *cur = c->master_key_file;
 	char *next = rekey_path(cur, ".new"), *old = rekey_path(cur, ".old");
 	struct db *db = NULL;
-	unsigned n = 0;
+	unsigned n = 0, skipped = 0;
 	int error;
 
 	if (next == NULL || old == NULL) {
@@ -155,7 +159,8 @@ rekey_master_key(const struct vigil_conf *c)
 	    (error = db_begin(db)) != 0)
 		goto out;
 	for (size_t i = 0; i < sizeof(rekey_cols) / sizeof(rekey_cols[0]); i++)
-		if ((error = rekey_column(db, &rekey_cols[i], keys, &n)) != 0)
+		if ((error = rekey_column(db, &rekey_cols[i], keys, &n,
+		    &skipped)) != 0)
 			break;
 	if (error != 0 || (error = db_commit(db)) != 0) {
 		db_rollback(db);
@@ -169,8 +174,8 @@ rekey_master_key(const struct vigil_conf *c)
 		    "rotation again)", cur);
 		goto out;
 	}
-	log_info("master key rotated: %u values re-sealed, the previous key "
-	    "kept in %s", n, old);
+	log_info("master key rotated: %u values re-sealed, %u unreadable left "
+	    "as they were, the previous key kept in %s", n, skipped, old);
 out:
 	if (error != 0)
 		log_warnx("master key rotation failed: %s", strerror(error));

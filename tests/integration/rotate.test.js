@@ -49,6 +49,11 @@ test('rotating the master key re-seals every secret; all still open', async () =
     AuthKey: 'play-key-rot', Expire: 600 }, { method: 'POST' })).Url;
   // Offline stream: 404 once the key checks out, 403 when it does not open.
   assert.equal(await playStatus(url), 404);
+  // a value no key opens (damaged) is left as it is, not a reason to stop
+  const bad = (await c.request('CreateDevice', { GroupId: gb.Id, Type: 'ipc',
+    GbId: '34020000001320000078', Username: 'admin', Password: 'x', Name: 'bad' },
+  { method: 'POST' })).Id;
+  L.sql(`UPDATE devices SET password_enc = 'garbage' WHERE id = ${bad}`);
   const before = sealed(t);
   assert.equal(before.length, 6);
   const oldKey = fs.readFileSync(file('master.key'), 'utf8');
@@ -63,6 +68,7 @@ test('rotating the master key re-seals every secret; all still open', async () =
   const after = sealed(t);
   assert.equal(after.length, 6);
   for (let i = 0; i < 6; i++) assert.notEqual(after[i], before[i], `value ${i}`);
+  assert.equal(L.sql(`SELECT password_enc FROM devices WHERE id = ${bad}`).trim(), 'garbage');
   // Each secret opens under the new key: the tenant's API secret (this
   // signed call), the device password, the play AuthKey, the push token.
   const d = await c.request('DescribeDevice', { Id: t.device });
