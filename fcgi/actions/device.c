@@ -292,6 +292,10 @@ static const char dev_stream_stop_sql[] =
 static const char dev_unlock_sql[] =
     "UPDATE devices SET status = 'off', auth_failures = 0"
     " WHERE id = ? AND tenant_id = ?";
+/* sipd's locks of the device's source addresses (the device is checked) */
+static const char dev_unlock_addrs_sql[] =
+    "DELETE FROM gb_auth_failures WHERE device_id = ?"
+    " AND (? OR locked_until > UTC_TIMESTAMP(3))";
 
 /* Deleting a device, children first (all scoped to the tenant). */
 static const char *const dev_delete_sql[] = {
@@ -1140,26 +1144,33 @@ dev_stop_one(struct api_req *r, uint64_t id, json_object *streams)
 	return dev_run_one(r, id, 0, streams);
 }
 
-/* A failed (locked) device becomes off, its failure count cleared. */
+/*
+ * A failed (locked) device becomes off, its failures forgotten; a device in
+ * another state has the addresses it was locked out from unlocked.
+ */
 static enum api_err
 dev_unlock_one(struct api_req *r, uint64_t id, json_object *unused)
 {
 	struct db_res *dev = NULL;
 	enum api_err e = AE_OK;
+	uint64_t unlocked = 0;
 	const char *status;
-	int error;
+	int error, failed;
 
 	if ((error = db_begin(r->db)) != 0 ||
 	    (error = dev_lock(r, id, &dev, &e)) != 0 || e != AE_OK)
 		goto out;
 	status = db_res_get(dev, 0, 1, NULL);
-	if (strcmp(status, "failed") != 0) {
+	failed = strcmp(status, "failed") == 0;
+	if ((error = db_exec(r->db, &unlocked, dev_unlock_addrs_sql, "ii",
+	    (int64_t)id, (int64_t)failed)) != 0)
+		goto out;
+	if (failed)
+		error = db_exec(r->db, NULL, dev_unlock_sql, "ii", (int64_t)id,
+		    (int64_t)r->tenant_id);
+	else if (unlocked == 0)
 		e = api_fail(r, AE_DEVICE_STATUS, "The device %" PRIu64
 		    " is not locked: its status is %s.", id, status);
-		goto out;
-	}
-	error = db_exec(r->db, NULL, dev_unlock_sql, "ii", (int64_t)id,
-	    (int64_t)r->tenant_id);
 out:
 	db_res_free(dev);
 	return res_tx_end(r, e, error);

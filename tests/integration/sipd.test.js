@@ -316,6 +316,12 @@ test('bad digests from another address neither lock nor drop a registered device
     assert.equal(L.sql(`SELECT COUNT(*) FROM gb_registrations WHERE device_id = ${w.dev.id}`).trim(), '1');
     const lock = L.sql(`SELECT ip, failures, locked_until IS NOT NULL, dev_locked FROM gb_auth_failures WHERE device_id = ${w.dev.id}`).trim();
     assert.equal(lock, `127.0.0.2\t${failures}\t1\t0`, 'only the attacker\'s address is locked, the device is not failed');
+    await evil.stop();
+    evil = null;
+    // UnlockDevice lifts an address's lock of a device that is not failed
+    await w.ok('UnlockDevice', { Id: w.dev.id });
+    assert.equal(L.sql(`SELECT COUNT(*) FROM gb_auth_failures WHERE device_id = ${w.dev.id} AND locked_until IS NOT NULL`).trim(), '0');
+    assert.equal(status(w), 'on', 'still on after UnlockDevice');
     await new Promise((r) => setTimeout(r, 3500));
     assert.ok(!cam.lines.slice(n0).some((l) => /register-failed|keepalive-failed/.test(l)), cam.lines.join('\n'));
     assert.equal(status(w), 'on');
