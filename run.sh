@@ -15,9 +15,8 @@
 #
 # Environment: VIGIL_VAR (default $PWD/var), VIGIL_HTTP_PORT (default 8080),
 # VIGIL_DB_PORT (default 3307, so the system MariaDB's 3306 is never used),
-# VIGIL_RTMP_PORT (the edge's RTMP, default 1935), VIGIL_EDGE_PORT (the edge's
-# stat/control HTTP server, default 8081), VIGIL_SIP_PORT (sipd's UDP and TCP,
-# default 5060), VIGIL_RTP_PORT (first of mediad's 1000 GB28181 media ports,
+# VIGIL_RTMP_PORT (the edge's RTMP, default 1935), VIGIL_SIP_PORT (sipd's UDP
+# and TCP, default 5060), VIGIL_RTP_PORT (first of mediad's 1000 GB28181 media ports,
 # default 30000), VIGIL_CONF_SED (an extra sed expression applied to the
 # rendered vigil.conf, e.g. shorter timers for tests). All listen on 127.0.0.1.
 #
@@ -42,7 +41,6 @@ vigil_env() {
 	HTTP_PORT=${VIGIL_HTTP_PORT:-8080}
 	DB_PORT=${VIGIL_DB_PORT:-3307}
 	RTMP_PORT=${VIGIL_RTMP_PORT:-1935}
-	EDGE_PORT=${VIGIL_EDGE_PORT:-8081}
 	SIP_PORT=${VIGIL_SIP_PORT:-5060}
 	RTP_PORT=${VIGIL_RTP_PORT:-30000}
 	RUN_DIR=$VAR/run
@@ -62,6 +60,7 @@ vigil_env() {
 	SECRET_FILE=$VAR/internal.secret
 	PRIVATE_DIR=$RUN_DIR/private
 	HOOKS_SOCK=$PRIVATE_DIR/hooks.sock
+	EDGE_SOCK=$PRIVATE_DIR/edge.sock
 	MEDIAD_BIN=$ROOT/mediad/vigil-mediad
 	NOTIFYD_BIN=$ROOT/mediad/vigil-notifyd
 	MEDIAD_PID=$RUN_DIR/mediad.pid
@@ -288,7 +287,7 @@ render_conf() {
 	# Root's workers would otherwise drop to nobody, who cannot reach the socket.
 	((EUID != 0)) || user='user root;'
 	[[ -n ${SECRET:-} ]] || secret_setup
-	(umask 077 && sed -e "/^[[:space:]]*#/!{s|@VAR@|$VAR|g; s|@HTTP_PORT@|$HTTP_PORT|g; s|@RTMP_PORT@|$RTMP_PORT|g; s|@EDGE_PORT@|$EDGE_PORT|g; s|@USER@|$user|g; s|@SECRET@|$SECRET|g}" \
+	(umask 077 && sed -e "/^[[:space:]]*#/!{s|@VAR@|$VAR|g; s|@HTTP_PORT@|$HTTP_PORT|g; s|@RTMP_PORT@|$RTMP_PORT|g; s|@USER@|$user|g; s|@SECRET@|$SECRET|g}" \
 		"$1" >"$2") && chmod 600 "$2"
 }
 
@@ -304,7 +303,6 @@ api_config() {
 		-e "s|^\([[:space:]]*\)http_port = 8080;|\1http_port = $HTTP_PORT;|" \
 		-e "s|^\([[:space:]]*\)listen_group = \"\";|\1listen_group = $group;|" \
 		-e "s|^\([[:space:]]*\)rtmp_port = 1935;|\1rtmp_port = $RTMP_PORT;|" \
-		-e "s|^\([[:space:]]*\)edge_control = \"http://127.0.0.1:8081\";|\1edge_control = \"http://127.0.0.1:$EDGE_PORT\";|" \
 		-e "s|^\([[:space:]]*\)edge_rtmp = \"rtmp://127.0.0.1:1935\";|\1edge_rtmp = \"rtmp://127.0.0.1:$RTMP_PORT\";|" \
 		-e "s|^\([[:space:]]*\)gb_udp_port = 5060;|\1gb_udp_port = $SIP_PORT;|" \
 		-e "s|^\([[:space:]]*\)gb_tcp_port = 5060;|\1gb_tcp_port = $SIP_PORT;|" \
@@ -315,7 +313,6 @@ api_config() {
 	# A default changed in conf/vigil.conf would silently skip a substitution.
 	for line in "var_dir = \"$VAR\";" "port = $DB_PORT;" "http_port = $HTTP_PORT;" \
 		"listen_group = $group;" "rtmp_port = $RTMP_PORT;" \
-		"edge_control = \"http://127.0.0.1:$EDGE_PORT\";" \
 		"edge_rtmp = \"rtmp://127.0.0.1:$RTMP_PORT\";" \
 		"gb_udp_port = $SIP_PORT;" "gb_tcp_port = $SIP_PORT;" \
 		"rtp_port_min = $RTP_PORT;"; do
@@ -414,8 +411,8 @@ edge_start() {
 		fi
 		return 0
 	fi
-	rm -f "$EDGE_PID"
-	say "edge: starting RTMP on 127.0.0.1:$RTMP_PORT, control on 127.0.0.1:$EDGE_PORT"
+	rm -f "$EDGE_PID" "$EDGE_SOCK" # a killed edge's socket would fail its bind
+	say "edge: starting RTMP on 127.0.0.1:$RTMP_PORT, control on $EDGE_SOCK"
 	edge_cmd
 	wait_for "the edge" 10 quiet edge_up ||
 		die "the edge did not start (log: $LOG_DIR/edge-error.log)"
@@ -499,7 +496,7 @@ stack_start() {
 	fi
 	local stop=./run.sh v
 	# the same environment addresses this stack again
-	for v in VIGIL_DB_PORT VIGIL_EDGE_PORT VIGIL_RTMP_PORT VIGIL_HTTP_PORT \
+	for v in VIGIL_DB_PORT VIGIL_RTMP_PORT VIGIL_HTTP_PORT \
 		VIGIL_SIP_PORT VIGIL_RTP_PORT; do
 		[[ -z ${!v:-} ]] || stop="$v=${!v} $stop"
 	done

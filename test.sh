@@ -5,7 +5,7 @@
 # the exit status is non-zero when anything failed.
 #
 # Environment: VIGIL_TEST_HTTP_PORT (18080), VIGIL_TEST_DB_PORT (13307),
-# VIGIL_TEST_RTMP_PORT (11935), VIGIL_TEST_EDGE_PORT (18099),
+# VIGIL_TEST_RTMP_PORT (11935),
 # VIGIL_TEST_SIP_PORT (15060), VIGIL_TEST_RTP_PORT (40000),
 # VIGIL_FUZZ_SECONDS (15 per target; 0 skips fuzzing).
 set -euo pipefail
@@ -15,7 +15,6 @@ export VIGIL_VAR=$PWD/var/test
 export VIGIL_HTTP_PORT=${VIGIL_TEST_HTTP_PORT:-18080}
 export VIGIL_DB_PORT=${VIGIL_TEST_DB_PORT:-13307}
 export VIGIL_RTMP_PORT=${VIGIL_TEST_RTMP_PORT:-11935}
-export VIGIL_EDGE_PORT=${VIGIL_TEST_EDGE_PORT:-18099}
 export VIGIL_SIP_PORT=${VIGIL_TEST_SIP_PORT:-15060}
 export VIGIL_RTP_PORT=${VIGIL_TEST_RTP_PORT:-40000}
 # GB28181 timers short enough for tests (the simulator keeps alive every 1 s)

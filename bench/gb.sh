@@ -189,7 +189,7 @@ wait_count() {
 }
 # per stream: bytes received by the edge, from its /stat page
 edge_bytes() {
-	curl -fsS -m 5 "http://127.0.0.1:$EDGE_PORT/stat" | sed 's/</\n</g' |
+	curl -fsS -m 5 --unix-socket "$EDGE_SOCK" http://localhost/stat | sed 's/</\n</g' |
 		awk '/^<stream>/ { s = 1; name = ""; next }
 		    s && /^<name>/ && name == "" { name = substr($0, 7) }
 		    s && /^<bytes_in>/ { print name, substr($0, 11); s = 0 }'

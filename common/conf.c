@@ -64,7 +64,7 @@ static const struct conf_opt conf_opts[] = {
 	{ "media.notifyd_pid_file", CT_PATH, O(notifyd_pid_file),
 	    "run/notifyd.pid", 0, 0 },
 	{ "media.edge_control", CT_STR, O(edge_control),
-	    "http://127.0.0.1:8081", 0, 0 },
+	    "unix:run/private/edge.sock", 0, 0 },
 	{ "media.edge_rtmp", CT_STR, O(edge_rtmp), "rtmp://127.0.0.1:1935", 0,
 	    0 },
 	{ "media.hls_dir", CT_PATH, O(hls_dir), "hls", 0, 0 },

@@ -1,6 +1,8 @@
 /* The edge's HTTP side (nginx-rtmp stat and control) through libcurl. */
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include <curl/curl.h>
 
@@ -20,15 +22,31 @@ edge_write(char *p, size_t size, size_t n, void *arg)
 	return buf_add(b, p, size * n) == 0 ? size * n : 0;
 }
 
+/*
+ * GETs path of the edge's HTTP server, edge_control: "http://host:port" or
+ * "unix:<socket>" (relative to var_dir).
+ */
 static int
-edge_get(const char *url, struct buf *b)
+edge_get(const struct vigil_conf *c, const char *path, struct buf *b)
 {
+	const char *base = c->edge_control;
+	char url[1024], *sock = NULL;
 	CURL *h;
 	CURLcode rc;
 	long code = 0;
 
-	if ((h = curl_easy_init()) == NULL)
+	if (strncmp(base, "unix:", 5) == 0) {
+		if ((sock = conf_path(c, base + 5)) == NULL)
+			return ENOMEM;
+		base = "http://localhost";
+	}
+	snprintf(url, sizeof(url), "%s%s", base, path);
+	if ((h = curl_easy_init()) == NULL) {
+		free(sock);
 		return ENOMEM;
+	}
+	if (sock != NULL)
+		curl_easy_setopt(h, CURLOPT_UNIX_SOCKET_PATH, sock);
 	curl_easy_setopt(h, CURLOPT_URL, url);
 	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, EDGE_TIMEOUT_MS);
 	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
@@ -38,6 +56,7 @@ edge_get(const char *url, struct buf *b)
 	if (rc == CURLE_OK)
 		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
 	curl_easy_cleanup(h);
+	free(sock);
 	if (rc != CURLE_OK) {
 		log_debug("edge %s: %s", url, curl_easy_strerror(rc));
 		return ECONNREFUSED;
@@ -50,12 +69,12 @@ edge_drop_publisher(const struct vigil_conf *c, const char *app,
     const char *name)
 {
 	struct buf b = { 0 };
-	char url[1024];
+	char path[512];
 	int e;
 
-	snprintf(url, sizeof(url), "%s/control/drop/publisher?app=%s&name=%s",
-	    c->edge_control, app, name);
-	e = edge_get(url, &b);
+	snprintf(path, sizeof(path), "/control/drop/publisher?app=%s&name=%s",
+	    app, name);
+	e = edge_get(c, path, &b);
 	/* the module answers the number of dropped clients */
 	log_info("edge: drop publisher %s/%s: %s%s", app, name,
 	    e == 0 ? "dropped " : e == ENOENT ? "none live" : "edge down",
@@ -67,8 +86,5 @@ edge_drop_publisher(const struct vigil_conf *c, const char *app,
 int
 edge_stat(const struct vigil_conf *c, struct buf *b)
 {
-	char url[1024];
-
-	snprintf(url, sizeof(url), "%s/stat", c->edge_control);
-	return edge_get(url, b);
+	return edge_get(c, "/stat", b);
 }

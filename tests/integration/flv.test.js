@@ -27,6 +27,19 @@ const SKIP = SHARED || OWN ? false
     + 'or set VIGIL_TEST_OWN_EDGE=1 for a throwaway one';
 
 const children = new Set();
+
+// The edge's stat page: a throwaway edge's port, or the stack's socket.
+function edgeStat() {
+  if (OWN) return fetch(`http://127.0.0.1:${EDGE_PORT}/stat`).then((r) => r.text());
+  return new Promise((resolve, reject) => {
+    http.get({ socketPath: path.join(L.VAR, 'run/private/edge.sock'), path: '/stat' },
+      (res) => {
+        let body = '';
+        res.on('data', (c) => { body += c; });
+        res.on('end', () => resolve(body));
+      }).on('error', reject);
+  });
+}
 function run(cmd, args) {
   const p = spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] });
   p.stderrText = '';
@@ -251,7 +264,7 @@ test('HTTP-FLV through mediad', { skip: SKIP }, async (t) => {
       url]);
     assert.match(r.stdout.split('\n')[0], /^K/, `packets: ${r.stdout} ${r.stderr}`);
     // one pull for all viewers: the edge has exactly one subscriber
-    const stat = await (await fetch(`http://127.0.0.1:${EDGE_PORT}/stat`)).text();
+    const stat = await edgeStat();
     const s = stat.split('<stream>').find((x) => x.includes(`<name>${w.id}</name>`));
     assert.equal((s.match(/<client>/g) || []).length, 2, 'publisher + one pull');
     first.req.destroy();

@@ -185,6 +185,29 @@ test('item 3: the edge\'s hooks refuse anyone but the edge', async () => {
   }
 });
 
+test('the edge\'s control API (drop a publisher) is the stack\'s only', async () => {
+  const w = await live();
+  try {
+    const sock = path.join(path.dirname(HOOKS), 'edge.sock');
+    const drop = `http://edge/control/drop/publisher?app=live&name=${w.id}`;
+    assert.match(fs.readFileSync(path.join(L.VAR, 'vigil.conf'), 'utf8'),
+      /edge_control = "unix:run\/private\/edge.sock";/);
+    if (ROOT_USER) {
+      const r = curl(['--unix-socket', sock, drop], true);
+      assert.notEqual(r.code, 0, 'nobody reaches the edge\'s control socket');
+    }
+    // no TCP listener of the edge but RTMP: nothing else to point at
+    const ports = spawnSync('ss', ['-Hltnp'], { encoding: 'utf8' }).stdout
+      .split('\n').filter((l) => l.includes('nginx') &&
+        l.includes(fs.readFileSync(path.join(L.VAR, 'run/edge.pid'), 'utf8').trim()));
+    assert.deepEqual(ports.map((l) => l.split(/\s+/)[3]),
+      [`127.0.0.1:${process.env.VIGIL_RTMP_PORT || 1935}`]);
+    await stillOn(w);
+  } finally {
+    killAll();
+  }
+});
+
 // Sends raw bytes to mediad's socket; resolves { data, ms } when it closes.
 function raw(bytes, ms = 15000) {
   return new Promise((resolve, reject) => {
