@@ -28,6 +28,26 @@ usage(void)
 	exit(2);
 }
 
+static int
+main_check(const struct vigil_conf *c)
+{
+	(void)c;
+	fprintf(stderr, "vigil-api: configuration is ok\n");
+	return 0;
+}
+
+/* The one-shot modes: each runs on the loaded configuration and exits. */
+static const struct {
+	int	  ch;
+	int	(*run)(const struct vigil_conf *);
+} main_modes[] = {
+	{ 't', main_check },
+	{ 'm', migrate_run },
+	{ 'o', migrate_init_operator },
+	{ 'K', rekey_master_key },
+	{ 'O', rekey_operator },
+};
+
 int
 main(int argc, char **argv)
 {
@@ -66,29 +86,12 @@ main(int argc, char **argv)
 	if (conf_load(&c, path) != 0)
 		return 1;
 	log_verbosity = c->log_level;
-	switch (mode) {
-	case 't':
-		fprintf(stderr, "vigil-api: configuration %s is ok\n",
-		    path ? path : "(defaults)");
-		conf_free(c);
-		return 0;
-	case 'm':
-		ch = migrate_run(c) != 0;
-		conf_free(c);
-		return ch;
-	case 'o':
-		ch = migrate_init_operator(c) != 0;
-		conf_free(c);
-		return ch;
-	case 'K':
-		ch = rekey_master_key(c) != 0;
-		conf_free(c);
-		return ch;
-	case 'O':
-		ch = rekey_operator(c) != 0;
-		conf_free(c);
-		return ch;
-	}
+	for (size_t i = 0; i < sizeof(main_modes) / sizeof(main_modes[0]); i++)
+		if (main_modes[i].ch == mode) {
+			ch = main_modes[i].run(c) != 0;
+			conf_free(c);
+			return ch;
+		}
 	/* the workers need it: say so once here, not in every respawn */
 	if (secret_read(c->internal_secret_file, &secret) != 0) {
 		conf_free(c);
