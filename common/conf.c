@@ -86,6 +86,10 @@ static const struct conf_opt conf_opts[] = {
 	{ "sip.lock_duration", CT_INT, O(lock_duration), "600", 1, 604800 },
 	{ "sip.register_expires_max", CT_INT, O(register_expires_max), "3600",
 	    60, 86400 },
+	{ "callback.allow_private", CT_BOOL, O(callback_allow_private),
+	    "false", 0, 0 },
+	{ "callback.allow_loopback", CT_BOOL, O(callback_allow_loopback),
+	    "false", 0, 0 },
 };
 #undef O
 

@@ -54,6 +54,9 @@ struct vigil_conf {
 	int	 lock_window;	/* s, within which they count */
 	int	 lock_duration;	/* s an address stays locked out */
 	int	 register_expires_max;	/* s, cap on a REGISTER's Expires */
+	/* callbacks (netguard.h) */
+	int	 callback_allow_private;	/* 10/8, 192.168/16 ... */
+	int	 callback_allow_loopback;	/* one-machine setups, tests */
 };
 
 /*
