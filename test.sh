@@ -17,8 +17,9 @@ export VIGIL_DB_PORT=${VIGIL_TEST_DB_PORT:-13307}
 export VIGIL_RTMP_PORT=${VIGIL_TEST_RTMP_PORT:-11935}
 export VIGIL_SIP_PORT=${VIGIL_TEST_SIP_PORT:-15060}
 export VIGIL_RTP_PORT=${VIGIL_TEST_RTP_PORT:-40000}
-# GB28181 timers short enough for tests (the simulator keeps alive every 1 s)
-export VIGIL_CONF_SED='s/keepalive_interval = 60;/keepalive_interval = 1;/;s/lazy_idle = 30;/lazy_idle = 3;/;s/no_media_timeout = 10;/no_media_timeout = 5;/;s/lock_duration = 600;/lock_duration = 5;/'
+# GB28181 timers short enough for tests (the simulator keeps alive every 1 s);
+# callback receivers of the tests listen on loopback
+export VIGIL_CONF_SED='s/keepalive_interval = 60;/keepalive_interval = 1;/;s/lazy_idle = 30;/lazy_idle = 3;/;s/no_media_timeout = 10;/no_media_timeout = 5;/;s/lock_duration = 600;/lock_duration = 5;/;s/allow_loopback = false;/allow_loopback = true;/'
 # shellcheck source=run.sh
 source ./run.sh --lib
 

@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <netinet/in.h>
 #include <sys/socket.h>
 
 #define NETGUARD_PORTS	8

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "common/id.h"
+#include "common/netguard.h"
 #include "common/vtime.h"
 #include "res.h"
 #include "router.h"
@@ -140,6 +141,33 @@ bad:
 	    "list of distinct values among: %s.", name, b.p);
 	buf_free(&b);
 	return AE_INVALID_PARAMETER;
+}
+
+enum api_err
+res_callback(struct api_req *r, const char *name, const char *v)
+{
+	static struct netguard guard;
+	static int ready;
+	const char *why;
+
+	for (const char *p = v; *p; p++)
+		if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 0x7f)
+			goto bad;
+	if (!ready) {
+		netguard_init(&guard, r->conf);
+		ready = 1;
+	}
+	switch (netguard_url(&guard, v, &why)) {
+	case 0:
+	case EAGAIN:
+		return AE_OK;
+	case EACCES:
+		return api_fail(r, AE_INVALID_PARAMETER, "The parameter %s "
+		    "must not lead to %s.", name, why);
+	}
+bad:
+	return api_fail(r, AE_INVALID_PARAMETER, "The parameter %s must be an "
+	    "http:// or https:// URL.", name);
 }
 
 enum api_err

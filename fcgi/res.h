@@ -51,6 +51,13 @@ enum api_err	 res_list(struct api_req *r, const char *name,
  * non-empty string AccessKeyId and AccessKeySecret.
  */
 enum api_err	 res_access_info(struct api_req *r);
+/*
+ * A Callback URL v of parameter name: http:// or https://, visible ASCII,
+ * and leading nowhere netguard refuses (this stack, loopback ...); a host
+ * that does not resolve now is accepted and checked on every delivery.
+ */
+enum api_err	 res_callback(struct api_req *r, const char *name,
+		    const char *v);
 
 /*
  * A LIKE pattern (malloc'd) matching v anywhere, its own % _ \ taken

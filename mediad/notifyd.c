@@ -15,6 +15,7 @@
 #include "common/conf.h"
 #include "common/db.h"
 #include "common/log.h"
+#include "common/netguard.h"
 #include "common/pidfile.h"
 #include "common/sigpipe.h"
 #include "common/vault.h"
@@ -33,6 +34,7 @@ struct notifyd {
 	const char		*conf_path;
 	struct db		*db;
 	struct notifyd_send	*send;
+	struct netguard		 guard;		/* where Callbacks may lead */
 	int			 stopping;
 	int			 db_down;	/* log the outage once */
 };
@@ -125,10 +127,13 @@ notifyd_finish(struct notifyd *n)
 	const char *why;
 	unsigned delivered = 0;
 	long status;
-	int error;
+	int error, refused;
 
-	while ((e = notifyd_send_done(n->send, &status, &why)) != NULL) {
-		if (why[0] == '\0') {
+	while ((e = notifyd_send_done(n->send, &status, &why,
+	    &refused)) != NULL) {
+		if (refused)
+			error = notifyd_outbox_dead(n->db, e, why);
+		else if (why[0] == '\0') {
 			delivered++;
 			log_debug("event %" PRIu64 " of resource %" PRIu64
 			    ": delivered (HTTP %ld)", e->id, e->resource_id,
@@ -169,6 +174,7 @@ notifyd_reload(struct notifyd *n)
 	n->db = db;
 	conf_free(n->conf);
 	n->conf = c;
+	netguard_init(&n->guard, c);
 	log_verbosity = c->log_level;
 	log_info("configuration reloaded");
 }
@@ -248,9 +254,10 @@ main(int argc, char **argv)
 		rc = 0;
 		goto out;
 	}
+	netguard_init(&n.guard, n.conf);
 	if (notifyd_open(n.conf, &n.db) != 0 ||
 	    notifyd_send_alloc(&n.send, NOTIFYD_MAX_INFLIGHT,
-	    NOTIFYD_TIMEOUT_MS) != 0)
+	    NOTIFYD_TIMEOUT_MS, &n.guard) != 0)
 		goto out;
 	rc = notifyd_run(&n);
 out:

@@ -56,13 +56,21 @@ int	notifyd_outbox_done(struct db *db, const struct notifyd_event *e);
  */
 int	notifyd_outbox_retry(struct db *db, const struct notifyd_event *e,
 	    const char *error);
+/* Marks a row that must never be sent dead, logging error. */
+int	notifyd_outbox_dead(struct db *db, const struct notifyd_event *e,
+	    const char *error);
 void	notifyd_event_free(struct notifyd_event *e);
 
 struct notifyd_send;
 
-/* A sender for up to max concurrent requests of timeout_ms each. */
+struct netguard;
+
+/*
+ * A sender for up to max concurrent requests of timeout_ms each, which
+ * connects only to addresses guard allows (guard must outlive it).
+ */
 int	notifyd_send_alloc(struct notifyd_send **sp, unsigned max,
-	    long timeout_ms);
+	    long timeout_ms, const struct netguard *guard);
 /* Cancels whatever is in flight; the events are freed. Accepts NULL. */
 void	notifyd_send_free(struct notifyd_send *s);
 /* Starts POSTing e; the sender owns e until notifyd_send_done returns it. */
@@ -80,9 +88,10 @@ int	notifyd_send_wait(struct notifyd_send *s, int fd, int timeout_ms);
  * Returns a finished request's event (the caller owns it again) or NULL.
  * *status gets the HTTP status (0 when there was no response) and error a
  * description of the failure (a static or internal buffer valid until the
- * next call) or "" on a 2xx.
+ * next call) or "" on a 2xx; *refused is set when the guard refused the
+ * address (sending again would not help).
  */
 struct notifyd_event *notifyd_send_done(struct notifyd_send *s, long *status,
-	    const char **error);
+	    const char **error, int *refused);
 
 #endif

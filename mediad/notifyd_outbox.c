@@ -19,10 +19,12 @@
 /*
  * Due: pending, its time has come, and no older row of the same resource is
  * still pending (delivery is in order per resource). A plain read: the
- * claim re-checks each row under its lock.
+ * claim re-checks each row under its lock. An event goes to its space's
+ * Callback as it is now, not as it was when the event was queued.
  */
 static const char outbox_due_sql[] =
-    "SELECT o.id, o.url FROM outbox o"
+    "SELECT o.id, COALESCE(s.callback, '') FROM outbox o"
+    " LEFT JOIN spaces s ON s.id = o.group_id AND s.tenant_id = o.tenant_id"
     " WHERE o.state = 'pending' AND o.next_attempt <= UTC_TIMESTAMP(3)"
     " AND NOT EXISTS (SELECT 1 FROM outbox p WHERE"
     " p.resource_id = o.resource_id AND p.state = 'pending' AND p.id < o.id)"
@@ -33,9 +35,12 @@ static const char outbox_due_sql[] =
  * next_attempt on the locked, latest version is enough.
  */
 static const char outbox_lock_sql[] =
-    "SELECT id, tenant_id, resource_id, url, body, attempts FROM outbox"
+    "SELECT id, tenant_id, resource_id, group_id, body, attempts FROM outbox"
     " WHERE id = ? AND state = 'pending' AND next_attempt <= UTC_TIMESTAMP(3)"
     " FOR UPDATE SKIP LOCKED";
+static const char outbox_callback_sql[] =
+    "SELECT callback FROM spaces WHERE id = ? AND tenant_id = ?"
+    " AND callback <> ''";
 static const char outbox_lease_sql[] =
     "UPDATE outbox SET next_attempt = UTC_TIMESTAMP(3) + INTERVAL ? SECOND"
     " WHERE id = ?";
@@ -112,6 +117,33 @@ notifyd_event_free(struct notifyd_event *e)
 	free(e);
 }
 
+/*
+ * The space's Callback as it is now into e->url; a row whose space is gone
+ * or has no Callback any more ends dead (ENOENT).
+ */
+static int
+notifyd_outbox_url(struct db *db, struct notifyd_event *e, uint64_t space)
+{
+	struct db_res *res = NULL;
+	int error;
+
+	if ((error = db_query(db, &res, outbox_callback_sql, "ii",
+	    (int64_t)space, (int64_t)e->tenant_id)) != 0)
+		return error;
+	if (db_res_rows(res) == 0) {
+		log_info("event %" PRIu64 " dropped: space %" PRIu64 " has no "
+		    "Callback any more", e->id, space);
+		error = db_exec(db, NULL, outbox_dead_sql, "si",
+		    "the space has no Callback any more", (int64_t)e->id);
+		db_res_free(res);
+		return error ? error : ENOENT;
+	}
+	if ((e->url = strdup(db_res_get(res, 0, 0, NULL))) == NULL)
+		error = ENOMEM;
+	db_res_free(res);
+	return error;
+}
+
 /* Locks row id if it is still due; *ep is NULL when it is not. */
 static int
 notifyd_outbox_lock(struct db *db, uint64_t id, int lease_s,
@@ -134,11 +166,16 @@ notifyd_outbox_lock(struct db *db, uint64_t id, int lease_s,
 	e->id = strtoull(db_res_get(res, 0, 0, NULL), NULL, 10);
 	e->tenant_id = strtoull(db_res_get(res, 0, 1, NULL), NULL, 10);
 	e->resource_id = strtoull(db_res_get(res, 0, 2, NULL), NULL, 10);
-	e->url = strdup(db_res_get(res, 0, 3, NULL));
 	e->body = strdup(db_res_get(res, 0, 4, NULL));
 	e->attempts = atoi(db_res_get(res, 0, 5, NULL));
-	if (e->url == NULL || e->body == NULL) {
+	if (e->body == NULL) {
 		error = ENOMEM;
+		goto out;
+	}
+	if ((error = notifyd_outbox_url(db, e, strtoull(db_res_get(res, 0, 3,
+	    NULL), NULL, 10))) != 0) {
+		if (error == ENOENT)
+			error = 0;
 		goto out;
 	}
 	if ((error = db_exec(db, NULL, outbox_lease_sql, "ii",
@@ -257,6 +294,18 @@ int
 notifyd_outbox_done(struct db *db, const struct notifyd_event *e)
 {
 	return db_exec(db, NULL, outbox_done_sql, "i", (int64_t)e->id);
+}
+
+int
+notifyd_outbox_dead(struct db *db, const struct notifyd_event *e,
+    const char *error)
+{
+	char why[512];
+
+	snprintf(why, sizeof(why), "%s", error);
+	log_warnx("event %" PRIu64 " of resource %" PRIu64 " dead: %s", e->id,
+	    e->resource_id, why);
+	return db_exec(db, NULL, outbox_dead_sql, "si", why, (int64_t)e->id);
 }
 
 int

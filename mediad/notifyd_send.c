@@ -10,13 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <sys/socket.h>
+
 #include <curl/curl.h>
 
 #include "common/log.h"
+#include "common/netguard.h"
 #include "notifyd.h"
 
 struct notifyd_send_req {
 	CURL			*easy;
+	const struct netguard	*guard;
+	const char		*refused;	/* why the guard said no */
 	struct curl_slist	*headers;
 	struct notifyd_event	*event;
 	char			 errbuf[CURL_ERROR_SIZE];
@@ -28,6 +33,7 @@ struct notifyd_send {
 	unsigned		 max;
 	long			 timeout_ms;
 	unsigned		 count;
+	const struct netguard	*guard;
 	struct notifyd_send_req	*reqs;
 	char			 error[CURL_ERROR_SIZE + 64];
 };
@@ -38,8 +44,23 @@ notifyd_send_discard(char *p, size_t size, size_t n, void *arg)
 	return size * n;
 }
 
+/*
+ * Every address libcurl is about to connect to, whatever the DNS said when
+ * the Callback was set, and with no proxy in between: the guard decides.
+ */
+static curl_socket_t
+notifyd_send_socket(void *arg, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct notifyd_send_req *r = arg;
+
+	if ((r->refused = netguard_addr(r->guard, &a->addr)) != NULL)
+		return CURL_SOCKET_BAD;
+	return socket(a->family, a->socktype, a->protocol);
+}
+
 int
-notifyd_send_alloc(struct notifyd_send **sp, unsigned max, long timeout_ms)
+notifyd_send_alloc(struct notifyd_send **sp, unsigned max, long timeout_ms,
+    const struct netguard *guard)
 {
 	struct notifyd_send *s;
 
@@ -55,6 +76,7 @@ notifyd_send_alloc(struct notifyd_send **sp, unsigned max, long timeout_ms)
 	curl_multi_setopt(s->multi, CURLMOPT_MAXCONNECTS, (long)max);
 	s->max = max;
 	s->timeout_ms = timeout_ms;
+	s->guard = guard;
 	*sp = s;
 	return 0;
 }
@@ -110,8 +132,14 @@ notifyd_send_start(struct notifyd_send *s, struct notifyd_event *e)
 	if (curl_slist_append(h, sig) == NULL ||
 	    curl_slist_append(h, "Expect:") == NULL)
 		goto out;
+	r->guard = s->guard;
 	curl_easy_setopt(r->easy, CURLOPT_URL, e->url);
 	curl_easy_setopt(r->easy, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(r->easy, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(r->easy, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(r->easy, CURLOPT_OPENSOCKETFUNCTION,
+	    notifyd_send_socket);
+	curl_easy_setopt(r->easy, CURLOPT_OPENSOCKETDATA, r);
 	curl_easy_setopt(r->easy, CURLOPT_HTTPHEADER, r->headers);
 	curl_easy_setopt(r->easy, CURLOPT_POSTFIELDS, e->body);
 	curl_easy_setopt(r->easy, CURLOPT_POSTFIELDSIZE, (long)strlen(e->body));
@@ -173,7 +201,8 @@ notifyd_send_wait(struct notifyd_send *s, int fd, int timeout_ms)
 }
 
 struct notifyd_event *
-notifyd_send_done(struct notifyd_send *s, long *status, const char **error)
+notifyd_send_done(struct notifyd_send *s, long *status, const char **error,
+    int *refused)
 {
 	struct notifyd_send_req *r, **rp;
 	struct notifyd_event *e;
@@ -187,7 +216,11 @@ notifyd_send_done(struct notifyd_send *s, long *status, const char **error)
 			return NULL;
 	} while (m->msg != CURLMSG_DONE);
 	curl_easy_getinfo(m->easy_handle, CURLINFO_PRIVATE, (char **)&r);
-	if (m->data.result != CURLE_OK)
+	*refused = r->refused != NULL;
+	if (r->refused != NULL)
+		snprintf(s->error, sizeof(s->error), "refused: the Callback "
+		    "leads to %s", r->refused);
+	else if (m->data.result != CURLE_OK)
 		snprintf(s->error, sizeof(s->error), "%s",
 		    r->errbuf[0] ? r->errbuf :
 		    curl_easy_strerror(m->data.result));

@@ -9,7 +9,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 
 #include "common/conf.h"
 #include "fcgi/res.h"
@@ -133,6 +132,10 @@ static const char group_update_sql[] =
     " enabled = COALESCE(?, enabled), lazy_pull = COALESCE(?, lazy_pull),"
     " callback = COALESCE(?, callback), gb_id = IF(?, ?, gb_id)"
     " WHERE tenant_id = ? AND id = ?";
+/* Events waiting for a Callback that changed go to the new one at once. */
+static const char group_outbox_now_sql[] =
+    "UPDATE outbox SET next_attempt = UTC_TIMESTAMP(3)"
+    " WHERE tenant_id = ? AND group_id = ? AND state = 'pending'";
 static const char group_enable_sql[] =
     "UPDATE spaces SET enabled = ? WHERE tenant_id = ? AND id = ?";
 static const char group_stop_live_sql[] =
@@ -211,25 +214,9 @@ group_check_status(struct api_req *r, const char *name)
 static enum api_err
 group_check_callback(struct api_req *r, const char *name)
 {
-	const char *v = res_str(r, name), *host;
+	const char *v = res_str(r, name);
 
-	if (v == NULL)
-		return AE_OK;
-	if (strncasecmp(v, "http://", 7) == 0)
-		host = v + 7;
-	else if (strncasecmp(v, "https://", 8) == 0)
-		host = v + 8;
-	else
-		goto bad;
-	if (strcspn(host, "/?#") == 0)
-		goto bad;
-	for (; *v; v++)
-		if ((unsigned char)*v <= 0x20 || *v == 0x7f)
-			goto bad;
-	return AE_OK;
-bad:
-	return api_fail(r, AE_INVALID_PARAMETER, "The parameter %s must be an "
-	    "http:// or https:// URL.", name);
+	return v == NULL ? AE_OK : res_callback(r, name, v);
 }
 
 /* Value checks beyond the route's table, run for the Action's parameters. */
@@ -654,6 +641,9 @@ group_modify(struct api_req *r)
 	}
 	if (error == 0 && enabled != NULL && *enabled == '0' && was)
 		error = group_stop_live(r, id, group_halted);
+	if (error == 0 && res_given(r, "Callback"))
+		error = db_exec(r->db, NULL, group_outbox_now_sql, "ii",
+		    (int64_t)r->tenant_id, (int64_t)id);
 	if (error == 0)
 		error = db_commit(r->db);
 out:

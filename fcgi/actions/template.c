@@ -457,29 +457,11 @@ tpl_check_chars(struct api_req *r, const struct tpl_field *f,
 }
 
 /* Visible ASCII without spaces: what a URL or host may be made of. */
-static int
-tpl_visible(const char *v)
-{
-	for (; *v; v++)
-		if ((unsigned char)*v <= ' ' || (unsigned char)*v >= 0x7f)
-			return 0;
-	return 1;
-}
-
 static enum api_err
 tpl_check_url(struct api_req *r, const struct tpl_field *f,
     const struct tpl *t, const char *v, struct buf *canon)
 {
-	const char *host = NULL;
-
-	if (strncmp(v, "http://", 7) == 0)
-		host = v + 7;
-	else if (strncmp(v, "https://", 8) == 0)
-		host = v + 8;
-	if (host == NULL || *host == '\0' || *host == '/' || !tpl_visible(v))
-		return api_fail(r, AE_INVALID_PARAMETER, "The parameter %s "
-		    "must be an http:// or https:// URL.", f->name);
-	return AE_OK;
+	return res_callback(r, f->name, v);
 }
 
 /* A host name with an optional :port; a scheme in front is tolerated. */
