@@ -208,6 +208,41 @@ test('a dead receiver gets every event afterwards, in order per resource', async
   assert.ok(rows(group).every((x) => x.state === 'done'));
 });
 
+// Issue 9, item 6: an event goes to the space's Callback as it is when it
+// is sent; correcting a dead Callback delivers what waited, in order, now.
+test('a corrected Callback gets the events queued for the dead one, in order', async () => {
+  const dead = await newReceiver();
+  const { t, group } = await space(dead.url);
+  groups.push(group);
+  await dead.stop();
+  const stream = F.stream(t, group);
+  const want = insertRows(t, group, dead.url, [1, 2, 3, 4].map((i) => ({
+    resource: stream, event: i % 2 ? 'stream.on' : 'stream.off',
+    status: i % 2 ? 'on' : 'off' })));
+  // the oldest row fails until its backoff is far longer than the test
+  assert.ok(await L.waitFor(() => rows(group)[0].attempts >= 3, 10000),
+    JSON.stringify(rows(group)));
+  const live = await newReceiver();
+  await L.client(t.key).request('ModifyGroup', { Id: group, Callback: live.url },
+    { method: 'POST' });
+  emit(group, 'stream.on', stream, 'on');
+  assert.ok(await L.waitFor(() => live.accepted.length >= 5, 5000),
+    `${live.accepted.length} of 5 at the new Callback`);
+  const got = live.accepted.map((e) => e.json.EventId);
+  assert.deepEqual(got.slice(0, 4), want, 'the queued ones first, in order');
+  assert.equal(dead.events.length, 0);
+  assert.ok(await L.waitFor(() => rows(group).every((x) => x.state === 'done'), 2000));
+  // a space whose Callback is emptied drops what waits for it
+  await live.stop();
+  insertRows(t, group, live.url, [{ resource: stream, event: 'stream.off', status: 'off' }]);
+  assert.ok(await L.waitFor(() => rows(group).some((x) => x.attempts >= 1 && x.state === 'pending'), 5000));
+  await L.client(t.key).request('ModifyGroup', { Id: group, Callback: '' },
+    { method: 'POST' });
+  assert.ok(await L.waitFor(() => rows(group).every((x) => x.state !== 'pending'), 5000),
+    JSON.stringify(rows(group)));
+  assert.match(rows(group).pop().error, /no Callback/);
+});
+
 test('a receiver answering 500 gets retries with growing delays', async () => {
   const r = await newReceiver({ mode: 'fail' });
   const { t, group } = await space(r.url);
