@@ -58,7 +58,20 @@ class Receiver {
     });
   }
 
-  start() {
+  // An ephemeral port may fall in the stack's media range, where the stack
+  // refuses to send callbacks (netguard): another port is taken then.
+  async start() {
+    const rtp = Number(process.env.VIGIL_RTP_PORT || 30000);
+    for (;;) {
+      await this.listen();
+      if (this.fixed || this.port < rtp || this.port > rtp + 999) return this;
+      await this.stop();
+      this.port = 0;
+    }
+  }
+
+  listen() {
+    this.fixed = this.fixed || this.port !== 0;
     return new Promise((resolve, reject) => {
       this.server = http.createServer((req, res) => this.handle(req, res));
       this.server.on('connection', (s) => {
