@@ -28,6 +28,18 @@ struct reconcile_live {
 	uint64_t	bytes_out;
 	unsigned	clients;	/* publisher included */
 	char		app[MEDIAD_APP_MAX + 1];
+	/* what the edge read of the video (its <meta>): "" and 0 unknown */
+	char		codec[9];
+	char		profile[25];
+	unsigned	width, height;
+};
+
+/*
+ * Profiles browsers decode (MSE in Chrome, Firefox, Safari): H.264
+ * Baseline, Main and High at 8 bits 4:2:0, as nginx-rtmp names them.
+ */
+static const char *const reconcile_browser_profiles[] = {
+	"Baseline", "Main", "High",
 };
 
 /* What a counter of the edge grew by; a restarted edge counts from 0. */
@@ -57,6 +69,38 @@ reconcile_elem(const char *p, const char *end, const char *tag,
 		return NULL;
 	*len = (size_t)(e - s);
 	return s;
+}
+
+/* Copies the text of <tag> in p..end to out (n bytes), or "". */
+static void
+reconcile_copy(const char *p, const char *end, const char *tag, char *out,
+    size_t n)
+{
+	size_t len;
+	const char *v = reconcile_elem(p, end, tag, &len);
+
+	if (v == NULL || len >= n)
+		len = 0;
+	memcpy(out, v ? v : "", len);
+	out[len] = '\0';
+}
+
+/* The codec, profile and size of a stream's <meta><video>. */
+static void
+reconcile_video(const char *s, const char *se, struct reconcile_live *l)
+{
+	const char *v, *ve, *n;
+	size_t len;
+
+	if ((v = memmem(s, (size_t)(se - s), "<video>", 7)) == NULL ||
+	    (ve = memmem(v, (size_t)(se - v), "</video>", 8)) == NULL)
+		return;
+	reconcile_copy(v, ve, "codec", l->codec, sizeof(l->codec));
+	reconcile_copy(v, ve, "profile", l->profile, sizeof(l->profile));
+	n = reconcile_elem(v, ve, "width", &len);
+	l->width = n ? (unsigned)strtoul(n, NULL, 10) : 0;
+	n = reconcile_elem(v, ve, "height", &len);
+	l->height = n ? (unsigned)strtoul(n, NULL, 10) : 0;
 }
 
 /* Parses nginx-rtmp's stat XML: the streams with a publisher. */
@@ -104,6 +148,7 @@ reconcile_parse(const char *xml, size_t n, struct reconcile_live *out,
 			v = reconcile_elem(s, se, "nclients", &len);
 			l->clients = v ? (unsigned)strtoul(v, NULL, 10) : 0;
 			memcpy(l->app, app, strlen(app) + 1);
+			reconcile_video(s, se, l);
 			if (l->id != 0)
 				count++;
 		}
@@ -157,6 +202,41 @@ out:
 	return 0;
 }
 
+/* Whether browsers decode this video; unknown counts as yes. */
+static int
+reconcile_browser_ok(const struct reconcile_live *l)
+{
+	if (l->codec[0] == '\0')
+		return 1;
+	if (strcmp(l->codec, "H264") != 0)
+		return 0;
+	for (size_t i = 0; i < sizeof(reconcile_browser_profiles) /
+	    sizeof(reconcile_browser_profiles[0]); i++)
+		if (strcmp(l->profile, reconcile_browser_profiles[i]) == 0)
+			return 1;
+	return l->profile[0] == '\0';
+}
+
+/* Records what the edge saw of a stream's video; warns once per change. */
+static void
+reconcile_store_video(struct mediad *md, const struct reconcile_live *l)
+{
+	uint64_t changed = 0;
+
+	if (db_exec(md->db, &changed, "UPDATE streams SET video_codec = ?,"
+	    " video_profile = ?, width = ?, height = ? WHERE id = ? AND"
+	    " (video_codec <> ? OR video_profile <> ? OR width <> ? OR"
+	    " height <> ?)", "ssiiissii", l->codec, l->profile,
+	    (int64_t)l->width, (int64_t)l->height, (int64_t)l->id, l->codec,
+	    l->profile, (int64_t)l->width, (int64_t)l->height) != 0 ||
+	    changed == 0)
+		return;
+	if (!reconcile_browser_ok(l))
+		log_warnx("stream %s/%llu: %s %s %ux%u, browsers cannot decode"
+		    " it", l->app, (unsigned long long)l->id, l->codec,
+		    l->profile, l->width, l->height);
+}
+
 void
 reconcile_run(void *arg)
 {
@@ -176,6 +256,7 @@ reconcile_run(void *arg)
 		struct usage_entry *u;
 
 		reconcile_set(md, live[i].id, live[i].app, 1);
+		reconcile_store_video(md, &live[i]);
 		gb_edge_clients(md, live[i].id, live[i].clients);
 		/* metering: the edge's counter grows; a restart resets it */
 		for (u = md->usage; u != NULL; u = u->next)

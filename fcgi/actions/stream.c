@@ -222,11 +222,15 @@ static const char stream_key_first_sql[] =
 #define STREAM_SELECT \
     "SELECT s.id, s.name, s.app, s.protocol, s.group_id, s.device_id," \
     " s.enabled, s.status, s.created_at, s.start_time, s.stop_time," \
-    " s.push_token_enc, c.name FROM streams s LEFT JOIN channels c" \
+    " s.push_token_enc, c.name, IF(s.status = 'on', s.video_codec, '')," \
+    " IF(s.status = 'on', s.video_profile, '')," \
+    " IF(s.status = 'on', s.width, 0), IF(s.status = 'on', s.height, 0)" \
+    " FROM streams s LEFT JOIN channels c" \
     " ON c.id = s.channel_id AND c.tenant_id = s.tenant_id"
 enum stream_col {
 	SC_ID, SC_NAME, SC_APP, SC_PROTOCOL, SC_GROUP, SC_DEVICE, SC_ENABLED,
-	SC_STATUS, SC_CREATED, SC_START, SC_STOP, SC_TOKEN, SC_CHANNEL
+	SC_STATUS, SC_CREATED, SC_START, SC_STOP, SC_TOKEN, SC_CHANNEL,
+	SC_VCODEC, SC_VPROFILE, SC_WIDTH, SC_HEIGHT
 };
 
 static const char stream_one_sql[] =
@@ -518,6 +522,11 @@ stream_json(struct api_req *r, struct db_res *res, unsigned i,
 	res_json_str(o, "PushUrl", url.p);
 	buf_free(&url);
 	res_json_str(o, "ChannelName", db_res_get(res, i, SC_CHANNEL, NULL));
+	/* what the edge saw of a live stream (reconcile.c): empty when off */
+	res_json_str(o, "VideoCodec", db_res_get(res, i, SC_VCODEC, NULL));
+	res_json_str(o, "VideoProfile", db_res_get(res, i, SC_VPROFILE, NULL));
+	res_json_int(o, "Width", db_res_get(res, i, SC_WIDTH, NULL));
+	res_json_int(o, "Height", db_res_get(res, i, SC_HEIGHT, NULL));
 	return 0;
 }
 
