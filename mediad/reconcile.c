@@ -36,8 +36,11 @@ struct reconcile_live {
 
 /*
  * Profiles browsers decode (MSE in Chrome, Firefox, Safari): H.264
- * Baseline, Main and High at 8 bits 4:2:0, as nginx-rtmp names them.
+ * Baseline, Main and High at 8 bits 4:2:0, as nginx-rtmp names them. It
+ * names no other profile: an H.264 stream without one is High 10, 4:2:2,
+ * 4:4:4 or another browsers do not take, shown as "Other".
  */
+#define RECONCILE_OTHER_PROFILE	"Other"
 static const char *const reconcile_browser_profiles[] = {
 	"Baseline", "Main", "High",
 };
@@ -97,6 +100,13 @@ reconcile_video(const char *s, const char *se, struct reconcile_live *l)
 		return;
 	reconcile_copy(v, ve, "codec", l->codec, sizeof(l->codec));
 	reconcile_copy(v, ve, "profile", l->profile, sizeof(l->profile));
+	/* before the edge parsed the sequence header, only onMetaData is
+	 * known (level 0.0): the profile is not "Other" yet */
+	n = reconcile_elem(v, ve, "level", &len);
+	if (strcmp(l->codec, "H264") == 0 && l->profile[0] == '\0' &&
+	    n != NULL && strtod(n, NULL) > 0)
+		snprintf(l->profile, sizeof(l->profile), "%s",
+		    RECONCILE_OTHER_PROFILE);
 	n = reconcile_elem(v, ve, "width", &len);
 	l->width = n ? (unsigned)strtoul(n, NULL, 10) : 0;
 	n = reconcile_elem(v, ve, "height", &len);
@@ -206,7 +216,7 @@ out:
 static int
 reconcile_browser_ok(const struct reconcile_live *l)
 {
-	if (l->codec[0] == '\0')
+	if (l->codec[0] == '\0' || l->profile[0] == '\0')
 		return 1;
 	if (strcmp(l->codec, "H264") != 0)
 		return 0;
@@ -214,7 +224,7 @@ reconcile_browser_ok(const struct reconcile_live *l)
 	    sizeof(reconcile_browser_profiles[0]); i++)
 		if (strcmp(l->profile, reconcile_browser_profiles[i]) == 0)
 			return 1;
-	return l->profile[0] == '\0';
+	return 0;
 }
 
 /* Records what the edge saw of a stream's video; warns once per change. */

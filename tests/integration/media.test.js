@@ -10,12 +10,13 @@ const F = require('./fixtures');
 const AI = JSON.stringify({ AccessKeyId: 'ak', AccessKeySecret: 'sk' });
 const children = new Set();
 
-// ffmpeg pushing a test pattern with sound for secs seconds.
-function push(url, secs = 30) {
+// ffmpeg pushing a test pattern with sound for secs seconds; video: more
+// options of the video encoder.
+function push(url, secs = 30, video = []) {
   const p = spawn('ffmpeg', ['-nostdin', '-v', 'error', '-re', '-f', 'lavfi', '-i',
     'testsrc=size=640x360:rate=25', '-f', 'lavfi', '-i', 'sine', '-t', String(secs),
     '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '25',
-    '-c:a', 'aac', '-f', 'flv', url], { stdio: ['ignore', 'ignore', 'pipe'] });
+    ...video, '-c:a', 'aac', '-f', 'flv', url], { stdio: ['ignore', 'ignore', 'pipe'] });
   p.stderr.resume();
   p.done = new Promise((resolve) => p.on('exit', (code, sig) => {
     children.delete(p);
@@ -336,4 +337,40 @@ test('metering: mediad writes bytes in, RTMP and FLV bytes out and FLV viewer se
   } finally {
     killAll();
   }
+});
+
+test('DescribeStream shows the codec, profile and size; a profile browsers cannot decode is logged', async () => {
+  const w = await world();
+  const other = await w.newStream('hi444');
+  const fs = require('node:fs');
+  const log = `${L.VAR}/log/vigil-mediad.log`;
+  // sizes of whole macroblocks: nginx-rtmp reads SPS cropping wrongly
+  const p1 = push(w.push, 20, ['-s', '640x480', '-pix_fmt', 'yuv420p']);
+  const p2 = push(other.PushUrl, 20, ['-pix_fmt', 'yuv444p', '-s', '320x240']);
+  const seen = async (id, profile) => L.waitFor(async () => {
+    const s = await w.describe(id);
+    return s.Status === 'on' && profile.test(s.VideoProfile) ? s : null;
+  }, 15000, 200);
+  // testsrc is RGB: without yuv420p libx264 makes High 4:4:4 Predictive.
+  // ultrafast makes Constrained Baseline; nginx-rtmp names only Baseline,
+  // Main and High: any other H.264 profile is "Other"
+  let s = await seen(w.stream, /^(Baseline|Main|High)$/);
+  assert.ok(s, 'the normal stream is described');
+  assert.equal(s.VideoCodec, 'H264');
+  assert.equal(s.Width, 640);
+  assert.equal(s.Height, 480);
+  s = await seen(other.Id, /^Other$/);
+  assert.ok(s, 'the 4:4:4 stream is described');
+  assert.equal(s.VideoCodec, 'H264');
+  assert.equal(s.Width, 320);
+  assert.equal(s.Height, 240);
+  assert.ok(await L.waitFor(() => fs.readFileSync(log, 'utf8').includes(
+    `/${other.Id}: H264 Other 320x240, browsers cannot decode it`), 5000));
+  assert.ok(!fs.readFileSync(log, 'utf8').includes(`/${w.stream}: H264`));
+  p1.kill('SIGKILL');
+  p2.kill('SIGKILL');
+  s = await waitStatus(w, 'off', 20000);
+  assert.ok(s, 'the stream went off');
+  assert.equal(s.VideoCodec, '');
+  assert.equal(s.Width, 0);
 });
