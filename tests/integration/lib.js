@@ -142,6 +142,22 @@ async function waitFor(fn, ms = 15000, step = 100) {
   }
 }
 
+// ffmpeg pushing a small H.264 test pattern to url for secs seconds (as a
+// camera would); killPushes() ends every one still running.
+const pushes = new Set();
+function push(url, secs = 60) {
+  const p = require('node:child_process').spawn('ffmpeg', ['-nostdin', '-v',
+    'error', '-re', '-f', 'lavfi', '-i', 'testsrc=size=320x240:rate=25', '-t',
+    String(secs), '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25',
+    '-f', 'flv', url], { stdio: 'ignore' });
+  pushes.add(p);
+  p.on('exit', () => pushes.delete(p));
+  return p;
+}
+function killPushes() {
+  for (const p of pushes) p.kill('SIGKILL');
+}
+
 let seq = 0;
 function uniqueUser(prefix = 'u') {
   return `${prefix}-${process.pid}-${Date.now()}-${++seq}`;
@@ -158,5 +174,6 @@ async function newTenant() {
 module.exports = {
   ROOT, VAR, PORT, ENDPOINT, operator, client, pct, timestamp, signed, encode,
   request, call, REQUEST_ID, vigilctl, sql, pidFile, workerPids, accessLog,
-  pidOfRequest, sleep, waitFor, uniqueUser, newTenant, readKey,
+  pidOfRequest, sleep, waitFor, uniqueUser, newTenant, readKey, push,
+  killPushes,
 };

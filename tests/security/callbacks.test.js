@@ -9,7 +9,7 @@ const test = require('node:test');
 const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const path = require('node:path');
-const { spawn, spawnSync } = require('node:child_process');
+const { spawn } = require('node:child_process');
 const L = require('../integration/lib');
 const F = require('../integration/fixtures');
 const S = require('../integration/stack');
@@ -22,17 +22,7 @@ const DB = Number(process.env.VIGIL_DB_PORT || 3307);
 const RTMP = num('rtmp_port');
 const SIP = num('gb_udp_port');
 const RTP = num('rtp_port_min');
-const children = new Set();
-
-function push(url) {
-  const p = spawn('ffmpeg', ['-nostdin', '-v', 'error', '-re', '-f', 'lavfi', '-i',
-    'testsrc=size=320x240:rate=25', '-t', '60', '-c:v', 'libx264', '-preset',
-    'ultrafast', '-g', '25', '-f', 'flv', url], { stdio: 'ignore' });
-  children.add(p);
-  p.on('exit', () => children.delete(p));
-  return p;
-}
-test.after(() => { for (const p of children) p.kill('SIGKILL'); });
+test.after(L.killPushes);
 
 // Tenant A, publishing: the victim.
 async function victim() {
@@ -43,7 +33,7 @@ async function victim() {
     InProtocol: 'rtmp', OutProtocol: 'rtmp,flv' });
   const s = await ok('CreateRtmpGroupStreamurl', { Id: g.Id, Name: 'a',
     AccessInfo: JSON.stringify({ AccessKeyId: 'ak', AccessKeySecret: 'sk' }) });
-  push(s.PushUrl.replace('rtmp://127.0.0.1/', `rtmp://127.0.0.1:${RTMP}/`));
+  L.push(s.PushUrl.replace('rtmp://127.0.0.1/', `rtmp://127.0.0.1:${RTMP}/`));
   const on = await L.waitFor(async () => {
     const d = await ok('DescribeStream', { Id: s.Id });
     return d.Status === 'on' ? d : null;

@@ -10,7 +10,7 @@ const assert = require('node:assert/strict');
 const fs = require('node:fs');
 const net = require('node:net');
 const path = require('node:path');
-const { spawn, spawnSync } = require('node:child_process');
+const { spawnSync } = require('node:child_process');
 const L = require('../integration/lib');
 const F = require('../integration/fixtures');
 
@@ -21,19 +21,7 @@ const HOOKS = path.join(RUN, 'private/hooks.sock');
 const MEDIAD = path.join(RUN, 'mediad.sock');
 const SECRET = fs.readFileSync(path.join(L.VAR, 'internal.secret'), 'utf8').trim();
 const ROOT_USER = process.getuid() === 0;
-const children = new Set();
-
-function push(url) {
-  const p = spawn('ffmpeg', ['-nostdin', '-v', 'error', '-re', '-f', 'lavfi', '-i',
-    'testsrc=size=320x240:rate=25', '-t', '60', '-c:v', 'libx264', '-preset',
-    'ultrafast', '-g', '25', '-f', 'flv', url], { stdio: 'ignore' });
-  children.add(p);
-  p.on('exit', () => children.delete(p));
-  return p;
-}
-function killAll() {
-  for (const p of children) p.kill('SIGKILL');
-}
+const { push, killPushes: killAll } = L;
 
 // Video packets ffprobe reads in 2 s of url, or -1 when it fails.
 function probe(url) {
