@@ -80,6 +80,10 @@ edge_worker=$(child "$edge_master")
 mediad_worker=$(child "$mediad_master")
 
 # a stream made through the API, so mediad finds its sealed push token
+# (with the integration suite's helpers: their npm modules first)
+(cd tests/integration && [[ -d node_modules/@alicloud/pop-core ]] ||
+	npm install --no-audit --no-fund --loglevel=error >/dev/null) ||
+	die "npm install in tests/integration failed"
 stream=$(cd tests/integration && node -e '
 const L = require("./lib"), F = require("./fixtures");
 (async () => {
