@@ -12,7 +12,7 @@
 set -eu
 
 secs=${1:-15}
-targets=${FUZZ_TARGETS:-params auth media sip manscdp nal}
+targets=${FUZZ_TARGETS:-params auth media sip manscdp nal request}
 top=$(cd "$(dirname "$0")/../.." && pwd)
 work=${FUZZ_DIR:-/tmp/vigil-fuzz}
 src=$work/src
