@@ -6,6 +6,7 @@
 #include <strings.h>
 
 #include "common/crypto.h"
+#include "api.h"
 #include "params.h"
 
 int
@@ -204,4 +205,10 @@ params_is_form(const char *ct)
 	ct += sizeof(form) - 1;
 	ct += strspn(ct, " \t");
 	return *ct == '\0' || *ct == ';';
+}
+
+const char *
+api_param(const struct api_req *r, const char *name)
+{
+	return params_get(&r->params, name);
 }

@@ -46,12 +46,6 @@ worker_on_term(int sig)
 	worker_listen_fd = -1;
 }
 
-const char *
-api_param(const struct api_req *r, const char *name)
-{
-	return params_get(&r->params, name);
-}
-
 /* Reads the parameters of the query string and a form body. */
 static enum api_err
 worker_params(struct api_req *r, FCGX_Request *rq)
