@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "buf.h"
 #include "db.h"
@@ -156,4 +157,19 @@ job_clear(struct job *j)
 {
 	free(j->payload);
 	memset(j, 0, sizeof(*j));
+}
+
+void
+job_owner(char *owner, size_t ownerlen, char *like, size_t likelen)
+{
+	char host[64] = "localhost";
+
+	gethostname(host, sizeof(host) - 1);
+	for (char *p = host; *p != '\0'; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '-'))
+			*p = '-';
+	snprintf(owner, ownerlen, "%.40s:%d", host, (int)getpid());
+	if (like != NULL)
+		snprintf(like, likelen, "%.40s:%%", host);
 }

@@ -37,6 +37,12 @@ int	job_claim(struct db *db, const char *owner, const char *const *kinds,
 int	job_claim_where(struct db *db, const char *owner,
 	    const char *const *kinds, const char *where, int lease_s,
 	    struct job *j);
+/*
+ * This process's lease owner, "host:pid", the host cleaned to letters,
+ * digits, dots and dashes, so that like (may be NULL) gets "host:%", a LIKE
+ * pattern of this host's owners without wildcards of its own.
+ */
+void	job_owner(char *owner, size_t ownerlen, char *like, size_t likelen);
 /* Extends a lease; ESRCH when the job is no longer this owner's. */
 int	job_renew(struct db *db, uint64_t id, const char *owner, int lease_s);
 /* Ends a job as done (error NULL) or failed; ESRCH as above. */

@@ -16,6 +16,7 @@
 
 #include "common/conf.h"
 #include "common/db.h"
+#include "common/job.h"
 #include "common/log.h"
 #include "common/vault.h"
 #include "mediad.h"
@@ -45,7 +46,6 @@ int
 worker_run(struct vigil_conf *c, int listen_fd)
 {
 	struct mediad md = { .conf = c };
-	char host[64] = "localhost";
 	sigset_t set;
 	int rc = 1;
 
@@ -56,8 +56,7 @@ worker_run(struct vigil_conf *c, int listen_fd)
 	sigaddset(&set, SIGHUP);
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	signal(SIGPIPE, SIG_IGN);
-	gethostname(host, sizeof(host) - 1);
-	snprintf(md.owner, sizeof(md.owner), "%.40s:%d", host, (int)getpid());
+	job_owner(md.owner, sizeof(md.owner), NULL, 0);
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 	/* push tokens are sealed: mediad pulls from the edge with them */
 	if (vault_init(c->master_key_file, 0) != 0 ||

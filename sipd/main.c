@@ -14,6 +14,7 @@
 #include "common/conf.h"
 #include "common/db.h"
 #include "common/id.h"
+#include "common/job.h"
 #include "common/log.h"
 #include "common/pidfile.h"
 #include "common/sigpipe.h"
@@ -76,21 +77,11 @@ static const struct {
 	{ 10000, keepalive_flush },
 };
 
-/* The hostname as owners use it: letters, digits, dots and dashes only,
- * so "host:%" is a LIKE pattern without wildcards of its own. */
 static void
 main_owner(struct sipd *sd, struct sip_ctx *c)
 {
-	char host[64] = "localhost";
-
-	gethostname(host, sizeof(host) - 1);
-	for (char *p = host; *p != '\0'; p++)
-		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
-		    (*p >= '0' && *p <= '9') || *p == '.' || *p == '-'))
-			*p = '-';
-	snprintf(sd->owner, sizeof(sd->owner), "%.40s:%d", host,
-	    (int)getpid());
-	snprintf(c->owner_like, sizeof(c->owner_like), "%.40s:%%", host);
+	job_owner(sd->owner, sizeof(sd->owner), c->owner_like,
+	    sizeof(c->owner_like));
 }
 
 static int
