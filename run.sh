@@ -62,7 +62,7 @@ vigil_env() {
 	HOOKS_SOCK=$PRIVATE_DIR/hooks.sock
 	EDGE_SOCK=$PRIVATE_DIR/edge.sock
 	MEDIAD_BIN=$ROOT/mediad/vigil-mediad
-	NOTIFYD_BIN=$ROOT/mediad/vigil-notifyd
+	NOTIFYD_BIN=$ROOT/notifyd/vigil-notifyd
 	MEDIAD_PID=$RUN_DIR/mediad.pid
 	NOTIFYD_PID=$RUN_DIR/notifyd.pid
 	SIPD_BIN=$ROOT/sipd/vigil-sipd

@@ -19,7 +19,7 @@ const F = require('./fixtures');
 const { receiver } = require('../tools/callback_receiver');
 
 const CONF = path.join(L.VAR, 'vigil.conf');
-const NOTIFYD = path.join(L.ROOT, 'mediad/vigil-notifyd');
+const NOTIFYD = path.join(L.ROOT, 'notifyd/vigil-notifyd');
 const TEST_OUTBOX = path.join(L.ROOT, 'tests/db/test_outbox');
 const TIME = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/;
 const UUID = /^[0-9A-F]{8}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{4}-[0-9A-F]{12}$/;

@@ -140,7 +140,7 @@ test('as shipped, loopback receivers are refused too', async () => {
   fs.writeFileSync(own, conf.replace(/allow_loopback = true;/, 'allow_loopback = false;')
     .replace(/notifyd_pid_file = .*/, `notifyd_pid_file = "${d}/notifyd.pid";`));
   S.runLib('stop_pidfile vigil-notifyd "$NOTIFYD_PID" vigil-notifyd');
-  const n = spawn(path.join(L.ROOT, 'mediad/vigil-notifyd'), ['-c', own],
+  const n = spawn(path.join(L.ROOT, 'notifyd/vigil-notifyd'), ['-c', own],
     { stdio: ['ignore', 'ignore', fs.openSync(path.join(d, 'notifyd.log'), 'a')] });
   try {
     L.sql(`UPDATE spaces SET callback = ${F.q(r.url)} WHERE id = ${g}`);
