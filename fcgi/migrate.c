@@ -11,6 +11,7 @@
 #include "common/log.h"
 #include "common/vault.h"
 #include "migrate.h"
+#include "rekey.h"
 
 static const char migrate_table_sql[] =
     "CREATE TABLE IF NOT EXISTS schema_migrations ("
@@ -74,6 +75,8 @@ migrate_run(const struct vigil_conf *c)
 		log_info("applied migration %s", m->name);
 		applied++;
 	}
+	if ((error = rekey_labels(c, db)) != 0)
+		goto out;
 	log_info("schema at version %u (%u applied now)",
 	    nmigrations ? migrations[nmigrations - 1].version : 0, applied);
 out:

@@ -22,8 +22,8 @@
 
 /*
  * Every sealed column, with the SQL of the label (AAD) its values are bound
- * to. A second label is one older code also sealed with; a value keeps the
- * label it has.
+ * to. A second label is one older code also sealed with: a value re-sealed
+ * here gets the first.
  */
 static const struct rekey_col {
 	const char	*table;
@@ -50,26 +50,28 @@ static const struct rekey_col {
 
 /*
  * Opens in (inlen bytes) with the old key, or with the new one when an
- * interrupted rotation already re-sealed it, under either label; *aadp
- * gets the label that opened it. 0 or EBADMSG.
+ * interrupted rotation already re-sealed it, under either label. *final is
+ * set when it is sealed as it should end: the new key, the first label.
+ * 0 or EBADMSG.
  */
 static int
 rekey_open(const uint8_t *keys[2], const char *aad[2], const uint8_t *in,
-    size_t inlen, uint8_t *out, size_t *outlen, const char **aadp)
+    size_t inlen, uint8_t *out, size_t *outlen, int *final)
 {
 	for (unsigned k = 0; k < 2; k++)
 		for (unsigned a = 0; a < 2 && aad[a] != NULL; a++)
 			if (crypto_open(keys[k], aad[a], strlen(aad[a]), in,
 			    inlen, out, outlen) == 0) {
-				*aadp = aad[a];
+				*final = a == 0 && memcmp(keys[k], keys[1],
+				    CRYPTO_KEY_LEN) == 0;
 				return 0;
 			}
 	return EBADMSG;
 }
 
 /*
- * Re-seals every value of one column under keys[1]; *np counts them,
- * *skipped those that no key opens.
+ * Re-seals every value of one column not yet under keys[1] and its first
+ * label; *np counts them, *skipped those that no key opens.
  */
 static int
 rekey_column(struct db *db, const struct rekey_col *rc,
@@ -87,8 +89,9 @@ rekey_column(struct db *db, const struct rekey_col *rc,
 	if ((error = db_query(db, &res, sql, "")) != 0)
 		return error;
 	for (unsigned row = 0; row < db_res_rows(res); row++) {
-		const char *aad[2], *used;
+		const char *aad[2];
 		struct db_arg args[3];
+		int final;
 		const uint8_t *in;
 		size_t inlen, n;
 
@@ -98,18 +101,20 @@ rekey_column(struct db *db, const struct rekey_col *rc,
 		    &inlen);
 		/* Unreadable already (no key opens it): left as it is. */
 		if (inlen > sizeof(sealed) || rekey_open(keys, aad, in, inlen,
-		    plain, &n, &used) != 0) {
+		    plain, &n, &final) != 0) {
 			log_warnx("%s.%s of %s %s does not open with the "
 			    "master key: left as it is", rc->table, rc->col,
 			    rc->keys, db_res_get(res, row, 0, NULL));
 			(*skipped)++;
 			continue;
 		}
-		error = crypto_seal(keys[1], used, strlen(used), plain, n,
-		    sealed);
+		error = final ? 0 : crypto_seal(keys[1], aad[0], strlen(aad[0]),
+		    plain, n, sealed);
 		OPENSSL_cleanse(plain, n);
 		if (error != 0)
 			break;
+		if (final)
+			continue;
 		args[0] = (struct db_arg){ .type = 'b', .s = (char *)sealed,
 		    .len = n + CRYPTO_SEAL_OVERHEAD };
 		for (unsigned k = 0; k < rc->nkeys; k++)
@@ -135,6 +140,33 @@ rekey_path(const char *path, const char *suffix)
 	if (asprintf(&s, "%s%s", path, suffix) == -1)
 		return NULL;
 	return s;
+}
+
+int
+rekey_labels(const struct vigil_conf *c, struct db *db)
+{
+	uint8_t key[CRYPTO_KEY_LEN];
+	const uint8_t *keys[2] = { key, key };
+	unsigned n = 0, skipped = 0;
+	int error;
+
+	/* without a master key nothing was ever sealed */
+	if (access(c->master_key_file, F_OK) != 0)
+		return 0;
+	if ((error = crypto_master_key_load(c->master_key_file, 0, key)) != 0 ||
+	    (error = db_begin(db)) != 0)
+		goto out;
+	for (size_t i = 0; i < sizeof(rekey_cols) / sizeof(rekey_cols[0]); i++)
+		if (rekey_cols[i].aad[1] != NULL && (error = rekey_column(db,
+		    &rekey_cols[i], keys, &n, &skipped)) != 0)
+			break;
+	if (error != 0 || (error = db_commit(db)) != 0)
+		db_rollback(db);
+	else if (n > 0)
+		log_info("%u values re-sealed under their purpose's label", n);
+out:
+	OPENSSL_cleanse(key, sizeof(key));
+	return error;
 }
 
 int

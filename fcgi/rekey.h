@@ -2,7 +2,15 @@
 #ifndef VIGIL_REKEY_H
 #define VIGIL_REKEY_H
 
+struct db;
 struct vigil_conf;
+
+/*
+ * Re-seals, under the same master key, the values that older code sealed
+ * under another purpose's label (a stream's AccessInfo under its push
+ * token's); run by --migrate.
+ */
+int	rekey_labels(const struct vigil_conf *c, struct db *db);
 
 /*
  * Re-seals every secret in the database under a new master key in one

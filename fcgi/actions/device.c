@@ -523,13 +523,18 @@ dev_id_text(char s[DEV_ID_MAX + 1], uint64_t id)
 	snprintf(s, DEV_ID_MAX + 1, "%" PRIu64, id);
 }
 
-/* Seals a password or an AccessInfo, bound to the id of its row. */
+/*
+ * Seals a secret bound to its row's id under its purpose's label: a
+ * device's password "<id>", a stream's AccessInfo "access_info:<id>" (its
+ * push token has "<id>": two secrets of one row never share a label).
+ */
 static int
-dev_seal(uint64_t id, const char *plain, uint8_t **enc, size_t *enclen)
+dev_seal(const char *prefix, uint64_t id, const char *plain, uint8_t **enc,
+    size_t *enclen)
 {
-	char aad[DEV_ID_MAX + 1];
+	char aad[DEV_ID_MAX + 16];
 
-	dev_id_text(aad, id);
+	snprintf(aad, sizeof(aad), "%s%" PRIu64, prefix, id);
 	return vault_seal(aad, plain, enc, enclen);
 }
 
@@ -561,7 +566,7 @@ dev_create_tx(struct api_req *r, const struct dev_input *in, uint64_t id,
 	size_t enclen;
 	int error;
 
-	if ((error = dev_seal(id, api_param(r, "Password"), &enc,
+	if ((error = dev_seal("", id, api_param(r, "Password"), &enc,
 	    &enclen)) != 0)
 		return api_fail_errno(r, error, "password seal");
 	dev_id_text(pid, in->parent);
@@ -653,7 +658,7 @@ dev_modify_tx(struct api_req *r, const struct dev_input *in, uint64_t id,
 	unsigned n = 0;
 	int error, found;
 
-	if (pw != NULL && (error = dev_seal(id, pw, &enc, &enclen)) != 0)
+	if (pw != NULL && (error = dev_seal("", id, pw, &enc, &enclen)) != 0)
 		return api_fail_errno(r, error, "password seal");
 	if ((error = db_begin(r->db)) != 0 ||
 	    (error = dev_space(r, group, &e, &space_gb)) != 0 || e != AE_OK ||
@@ -1074,7 +1079,8 @@ dev_run_stream(struct api_req *r, uint64_t device, uint64_t stream, int start)
 	int error;
 
 	if (start) {
-		if ((error = dev_seal(stream, api_param(r, "AccessInfo"), &enc,
+		if ((error = dev_seal("access_info:", stream,
+		    api_param(r, "AccessInfo"), &enc,
 		    &enclen)) != 0)
 			return error;
 		error = db_exec(r->db, NULL, dev_stream_start_sql, "bii", enc,

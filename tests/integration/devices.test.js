@@ -594,6 +594,9 @@ test('StartDevice: desired state, sealed AccessInfo and one job per stream', asy
     const hex = one(`SELECT HEX(access_info_enc) FROM streams WHERE id = ${sid}`);
     assert.ok(hex.length > 0);
     assert.ok(!Buffer.from(hex, 'hex').toString('utf8').includes('sk-dev'));
+    // AccessInfo's own label, not the push token's (issue 10)
+    assert.equal(L.vault.open(hex, `access_info:${sid}`), ACCESS);
+    assert.equal(L.vault.open(hex, sid), null);
   }
   assert.equal(one(`SELECT access_info_enc IS NULL FROM streams WHERE id = ${forbidden}`), '1');
   // a device without streams yet: its desired state waits for its channels

@@ -158,6 +158,34 @@ function killPushes() {
   for (const p of pushes) p.kill('SIGKILL');
 }
 
+// The vault's AES-256-GCM (IV | ciphertext | tag, bound to a label) with
+// the stack's master key, as a second implementation: seal(text, label)
+// gives hex, open(hex, label) the text or null.
+function masterKey() {
+  return Buffer.from(fs.readFileSync(path.join(VAR, 'master.key'), 'utf8').trim(), 'hex');
+}
+const vault = {
+  seal(text, label) {
+    const iv = crypto.randomBytes(12);
+    const c = crypto.createCipheriv('aes-256-gcm', masterKey(), iv);
+    c.setAAD(Buffer.from(label));
+    const ct = Buffer.concat([c.update(text, 'utf8'), c.final()]);
+    return Buffer.concat([iv, ct, c.getAuthTag()]).toString('hex');
+  },
+  open(hex, label) {
+    const b = Buffer.from(hex, 'hex');
+    const d = crypto.createDecipheriv('aes-256-gcm', masterKey(), b.subarray(0, 12));
+    d.setAAD(Buffer.from(label));
+    d.setAuthTag(b.subarray(b.length - 16));
+    try {
+      return Buffer.concat([d.update(b.subarray(12, b.length - 16)), d.final()])
+        .toString('utf8');
+    } catch (e) {
+      return null;
+    }
+  },
+};
+
 let seq = 0;
 function uniqueUser(prefix = 'u') {
   return `${prefix}-${process.pid}-${Date.now()}-${++seq}`;
@@ -175,5 +203,5 @@ module.exports = {
   ROOT, VAR, PORT, ENDPOINT, operator, client, pct, timestamp, signed, encode,
   request, call, REQUEST_ID, vigilctl, sql, pidFile, workerPids, accessLog,
   pidOfRequest, sleep, waitFor, uniqueUser, newTenant, readKey, push,
-  killPushes,
+  killPushes, vault,
 };

@@ -87,6 +87,30 @@ test('rotating the master key re-seals every secret; all still open', async () =
   assert.equal((await c.request('DescribeDevice', { Id: t.device })).Password, 'cam-pass');
 });
 
+// Issue 10: older code sealed a stream's AccessInfo under its push token's
+// label (the bare stream id); --migrate re-seals it under its own.
+test('--migrate re-seals a stream AccessInfo sealed under the push token label', async () => {
+  const t = await L.newTenant();
+  const c = L.client(t.key);
+  const g = await c.request('CreateGroup', { Name: 'r', Region: 'cn-shanghai',
+    InProtocol: 'rtmp', OutProtocol: 'flv' });
+  const s = await c.request('CreateRtmpGroupStreamurl', { Id: g.Id, Name: 'x',
+    AccessInfo: AI(t.user) }, { method: 'POST' });
+  const hex = () => L.sql(`SELECT HEX(access_info_enc) FROM streams WHERE id = ${s.Id}`).trim();
+  assert.equal(L.vault.open(hex(), `access_info:${s.Id}`), AI(t.user));
+  L.sql(`UPDATE streams SET access_info_enc = X'${L.vault.seal('old', s.Id)}' WHERE id = ${s.Id}`);
+  const token = L.sql(`SELECT HEX(push_token_enc) FROM streams WHERE id = ${s.Id}`).trim();
+  const r = S.api('-c', S.conf, '--migrate');
+  assert.equal(r.status, 0, r.stderr);
+  assert.match(r.stderr, /1 values re-sealed under their purpose's label/);
+  assert.equal(L.vault.open(hex(), `access_info:${s.Id}`), 'old');
+  assert.equal(L.vault.open(hex(), s.Id), null);
+  assert.equal(L.sql(`SELECT HEX(push_token_enc) FROM streams WHERE id = ${s.Id}`).trim(),
+    token, 'the push token untouched');
+  const again = S.api('-c', S.conf, '--migrate');
+  assert.doesNotMatch(again.stderr, /re-sealed/, 'once only');
+});
+
 test('rotating the operator key revokes the old one', async () => {
   const old = L.readKey(file('operator.key'));
   S.runLib('stack_rotate operator-key');
